@@ -1,0 +1,211 @@
+"""KerasClassifier: a Keras network behind scikit-learn's classifier API."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+
+from ._base import BaseKerasEstimator
+from ._compile import wants_one_hot
+from ._targets import ClassifierTargetEncoder
+
+
+class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
+    """A deep network classifier (Keras 3) with the scikit-learn API.
+
+    Binary, multiclass and multilabel (indicator matrix) targets; labels of any
+    type scikit-learn accepts come back from :meth:`predict` in their own type.
+    With ``model=None`` the network is built from the parameters below; pass a
+    build function or a ``keras.Model`` as ``model`` to use your own.
+
+    Parameters
+    ----------
+    model : None, callable or keras.Model, default=None
+        None builds the built-in network. A callable is a build function that
+        returns a ``keras.Model``; it receives, by argument name, any of
+        ``n_features_in``, ``n_outputs``, ``n_classes``, ``classes``, ``task``,
+        ``output_activation``, the network parameters below, and ``model__<name>``
+        parameters. A ``keras.Model`` is cloned (fresh weights) at every fit.
+    hidden_layer_sizes : int or tuple of int, default=(100,)
+        Units of each hidden Dense layer; ``()`` gives a perceptron.
+    activation : str or callable, default="relu"
+        Activation of the hidden layers (any Keras activation).
+    dropout : float, default=0.0
+        Dropout rate after each hidden layer.
+    l2 : float, default=0.0
+        L2 penalty on the kernels of all Dense layers.
+    batch_normalization : bool, default=False
+        Batch normalization between each hidden Dense layer and its activation.
+    optimizer : str, keras.optimizers.Optimizer or class, default="adam"
+        The optimizer; ``optimizer__<arg>`` parameters go to its constructor.
+        An optimizer object is copied from its config, never trained itself.
+    learning_rate : float or None, default=0.001
+        Learning rate; None keeps the optimizer's own; ``optimizer__learning_rate`` wins.
+    loss : str, keras.losses.Loss, callable or None, default=None
+        None picks binary cross-entropy (binary, multilabel) or sparse categorical
+        cross-entropy (multiclass); ``"categorical_crossentropy"`` trains on one-hot
+        targets. ``loss__<arg>`` parameters go to the loss's constructor.
+    metrics : list or None, default=None
+        Metrics recorded per epoch in ``history_``: Keras names or objects, plus
+        the task-aware ``"accuracy"``, ``"f1"``, ``"precision"``, ``"recall"``, ``"auc"``.
+    batch_size : int or None, default=32
+        Mini-batch size; None trains on the whole set as one batch.
+    epochs : int, default=100
+        Epochs per :meth:`fit` call.
+    validation_split : float, default=0.0
+        Fraction of the training data held out (stratified) to report ``val_*``
+        metrics and to monitor early stopping.
+    early_stopping : bool, default=False
+        Stop when the monitored loss (``val_loss`` if validating, else ``loss``)
+        has not improved for ``patience`` epochs, and restore the best weights.
+    patience : int, default=10
+        Epochs without improvement before early stopping.
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Keras callbacks (e.g. ``ModelCheckpoint``, ``TensorBoard``), used as given.
+    class_weight : dict, "balanced" or None, default=None
+        Weights per class, multiplied into ``sample_weight``.
+    random_state : int, RandomState or None, default=None
+        Seeds weight initialisation, dropout, shuffling and the validation split,
+        without touching any global random state.
+    verbose : int, default=0
+        0 silent, 1 progress bar over epochs, 2 one line per epoch.
+    warm_start : bool, default=False
+        Continue training the fitted network (and optimizer state) on ``fit``.
+    engine : {"auto", "compiled", "keras"}, default="auto"
+        Training engine: "compiled" runs whole epochs as compiled code, "keras" is
+        ``keras.Model.fit``; "auto" uses "compiled" unless the request needs ``fit``.
+    dtype : {"float32", "float64"}, default="float32"
+        Precision of the network's weights and computation; X is converted to it.
+    **routed_params
+        ``optimizer__*``, ``loss__*``, ``model__*``, ``fit__*`` (``keras.Model.fit``
+        arguments, which select the Keras engine) and ``compile__*`` parameters.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained, compiled network; outputs probabilities.
+    history_ : dict of list
+        Per-epoch ``loss``, metrics and ``val_*`` entries over all fits.
+    n_iter_ : int
+        Epochs trained.
+    classes_ : ndarray
+        Class labels (or label indices for multilabel targets).
+    n_outputs_ : int
+        Units of the output layer.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined when ``X`` has string column names.
+    target_encoder_ : ClassifierTargetEncoder
+
+    See Also
+    --------
+    KerasRegressor : the regression counterpart.
+    sklearn.neural_network.MLPClassifier : scikit-learn's own network.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skdeep import KerasClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = KerasClassifier(hidden_layer_sizes=(16,), epochs=5, random_state=0).fit(X, y)
+    >>> clf.predict(X[:3]).shape
+    (3,)
+    """
+
+    _task_family = "classification"
+
+    def __init__(
+        self,
+        model=None,
+        *,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        dropout=0.0,
+        l2=0.0,
+        batch_normalization=False,
+        optimizer="adam",
+        learning_rate=0.001,
+        loss=None,
+        metrics=None,
+        batch_size=32,
+        epochs=100,
+        validation_split=0.0,
+        early_stopping=False,
+        patience=10,
+        callbacks=None,
+        class_weight=None,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+        engine="auto",
+        dtype="float32",
+        **routed_params,
+    ):
+        super().__init__(
+            model, hidden_layer_sizes=hidden_layer_sizes, activation=activation, dropout=dropout,
+            l2=l2, batch_normalization=batch_normalization, optimizer=optimizer,
+            learning_rate=learning_rate, loss=loss, metrics=metrics, batch_size=batch_size,
+            epochs=epochs, validation_split=validation_split, early_stopping=early_stopping,
+            patience=patience, callbacks=callbacks, random_state=random_state, verbose=verbose,
+            warm_start=warm_start, engine=engine, dtype=dtype, **routed_params,
+        )
+        self.class_weight = class_weight
+
+    _parameter_constraints = {
+        **BaseKerasEstimator._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train one epoch, keeping the weights and optimizer state of earlier calls.
+
+        Parameters
+        ----------
+        X, y, sample_weight : as in :meth:`fit`
+        classes : array-like, optional
+            All labels that will ever appear; needed on the first call when it
+            does not see every class.
+        """
+        return self._fit(X, y, sample_weight, reset=not hasattr(self, "model_"), epochs=1, classes=classes)
+
+    def _make_target_encoder(self, classes):
+        return ClassifierTargetEncoder(one_hot=wants_one_hot(self.loss) if self.loss is not None else False)
+
+    def _encoder_fit_kwargs(self, classes, sample_weight) -> dict:
+        return {"classes": classes}
+
+    def _adapt_encoder(self, network) -> None:
+        enc = self.target_encoder_
+        outputs = getattr(network, "outputs", None)
+        if enc.task_ == "binary" and not enc.one_hot and outputs and outputs[0].shape[-1] == 2:
+            enc.one_hot, enc.n_outputs_ = True, 2  # a two-unit softmax head
+
+    def _class_sample_weight(self, y) -> np.ndarray:
+        if self.class_weight is None:
+            return super()._class_sample_weight(y)
+        return compute_sample_weight(self.class_weight, y)
+
+    @property
+    def n_outputs_(self) -> int:
+        return self.target_encoder_.n_outputs_
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return self.target_encoder_.classes_
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape (n_samples, n_classes) (per label for multilabel)."""
+        outputs = self._network_outputs(X)  # checks fitted first
+        return self.target_encoder_.proba(outputs)
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted labels, in the type of the labels seen at fit."""
+        proba = self.predict_proba(X)  # checks fitted first
+        return self.target_encoder_.inverse_transform(proba)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

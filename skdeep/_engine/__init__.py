@@ -1,0 +1,92 @@
+"""Training: the one place where a network's weights are updated.
+
+``train`` picks the engine. The compiled engine (:mod:`._compiled`) runs whole
+epochs as one compiled function with the data resident on the device; the
+Keras engine (:mod:`._keras_fit`) is plain ``keras.Model.fit``. The compiled
+engine honours epoch-level behaviour (validation, early stopping, sample
+weights, metrics, epoch hooks of Keras callbacks); when a request needs more
+(batch hooks, a custom ``train_step``, ``fit__*`` arguments, a backend without a
+compiled engine) ``engine="auto"`` falls back to ``keras.Model.fit``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from . import _keras_fit
+
+COMPILED_BACKENDS = ("tensorflow", "jax")
+_BATCH_HOOKS = (
+    "on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end",
+    "on_test_batch_begin", "on_test_batch_end",
+)
+
+
+@dataclass
+class TrainData:
+    """Encoded training arrays; ``validation`` is ``(x, y, sample_weight)`` or None."""
+
+    x: np.ndarray
+    y: np.ndarray
+    sample_weight: np.ndarray
+    validation: tuple | None = None
+
+
+def fallback_reason(model: keras.Model, callbacks, fit_kwargs: dict) -> str | None:
+    """Why the compiled engine cannot honour this request, or None if it can."""
+    backend = keras.backend.backend()
+    if backend not in COMPILED_BACKENDS:
+        return f"the {backend!r} backend has no compiled engine"
+    if fit_kwargs:
+        return f"fit__{sorted(fit_kwargs)[0]} is an argument of keras.Model.fit"
+    if not isinstance(model, keras.Sequential) and type(model).__name__ != "Functional":
+        return f"{type(model).__name__} is a subclassed model (the engine needs to clone it)"
+    if type(model).train_step is not keras.Model.train_step:
+        return f"{type(model).__name__} overrides train_step"
+    for cb in callbacks:
+        for hook in _BATCH_HOOKS:
+            if getattr(type(cb), hook, None) is not getattr(keras.callbacks.Callback, hook):
+                return f"callback {type(cb).__name__} uses batch hooks ({hook})"
+    return None
+
+
+def train(
+    model: keras.Model,
+    data: TrainData,
+    *,
+    loss,
+    metrics: list,
+    epochs: int,
+    initial_epoch: int,
+    batch_size: int,
+    callbacks: list,
+    verbose: int,
+    seed: int,
+    engine: str = "auto",
+    fit_kwargs: dict | None = None,
+) -> dict[str, list[float]]:
+    """Train ``model`` (compiled, optimizer built) in place; return this call's history."""
+    fit_kwargs = fit_kwargs or {}
+    reason = fallback_reason(model, callbacks, fit_kwargs) if engine != "keras" else None
+    if engine == "compiled" and reason:
+        raise ValueError(f"engine='compiled' cannot train this request: {reason}. Use engine='auto' or 'keras'.")
+    kwargs = dict(epochs=epochs, initial_epoch=initial_epoch, batch_size=batch_size,
+                  callbacks=callbacks, verbose=verbose, seed=seed)
+    if engine == "keras" or reason:
+        if reason and verbose:
+            warnings.warn(f"skdeep: training with keras.Model.fit because {reason}.", stacklevel=3)
+        return _keras_fit.train(model, data, fit_kwargs=fit_kwargs, **kwargs)
+    from . import _compiled
+
+    return _compiled.train(model, data, loss=loss, metrics=metrics, **kwargs)
+
+
+def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    """Forward pass in inference mode, without ``Model.predict``'s per-call setup."""
+    from . import _compiled
+
+    return _compiled.predict(model, x)

@@ -1,0 +1,194 @@
+"""The compiled engine: whole epochs as one compiled call, data on the device.
+
+A :class:`Trainer` owns a private copy of the architecture (a "template"), an
+optimizer and the compiled epoch / forward functions. Fits of the same
+architecture, loss, metrics, optimizer settings (learning rate excepted: it is
+a variable) and batch size share one trainer from a small cache, so CV folds
+and grid points do not pay compilation again. Each fit copies the estimator's
+weights and optimizer state into the trainer, trains, and copies them back;
+the estimator's ``model_`` stays its own object.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import threading
+import weakref
+
+import keras
+import numpy as np
+
+_CACHE: collections.OrderedDict = collections.OrderedDict()
+_CACHE_SIZE = 8
+_CACHE_LOCK = threading.Lock()
+_FORWARD: collections.OrderedDict = collections.OrderedDict()  # architecture -> compiled forward
+_FORWARD_OF: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> compiled forward
+PREDICT_CHUNK = 8192
+
+
+def _json(obj) -> str:
+    return json.dumps(keras.saving.serialize_keras_object(obj), sort_keys=True, default=str)
+
+
+def _signature(model, loss, metrics, batch_size, n_features) -> tuple:
+    opt = model.optimizer.get_config()
+    opt.pop("learning_rate", None)  # a variable, copied in with the optimizer state
+    return (
+        keras.backend.backend(), _json(model.get_config()), type(model.optimizer).__name__,
+        json.dumps(opt, sort_keys=True, default=str), _json(loss),
+        tuple(_json(m) for m in metrics), batch_size, n_features,
+    )
+
+
+def _trainer_class():
+    if keras.backend.backend() == "jax":
+        from ._jax import JaxTrainer
+
+        return JaxTrainer
+    from ._tensorflow import TFTrainer
+
+    return TFTrainer
+
+
+def _acquire(model, loss, metrics, batch_size, n_features):
+    """A trainer for this configuration, locked for the caller; reused when cached."""
+    key = _signature(model, loss, metrics, batch_size, n_features)
+    with _CACHE_LOCK:
+        trainer = _CACHE.get(key)
+        if trainer is not None and trainer.lock.acquire(blocking=False):
+            _CACHE.move_to_end(key)
+            return trainer
+        trainer = _trainer_class()(model, loss, metrics, batch_size)
+        trainer.lock.acquire()
+        _CACHE[key] = trainer
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+        return trainer
+
+
+def _progress(verbose: int, epochs: int):
+    if not verbose:
+        return None
+    return keras.utils.Progbar(epochs, verbose=1 if verbose == 1 else 2, unit_name="epoch")
+
+
+def train(model, data, *, loss, metrics, epochs, initial_epoch, batch_size, callbacks, verbose, seed):
+    """Train ``model`` for ``epochs`` epochs; same contract as ``keras.Model.fit``'s history."""
+    trainer = _acquire(model, loss, metrics, batch_size, data.x.shape[1])
+    try:
+        return _fit_loop(trainer, model, data, epochs=epochs, initial_epoch=initial_epoch,
+                         callbacks=callbacks, verbose=verbose, seed=seed)
+    finally:
+        trainer.lock.release()
+
+
+def _fit_loop(trainer, model, data, *, epochs, initial_epoch, callbacks, verbose, seed):
+    rng = np.random.default_rng(seed)
+    trainer.load(model)
+    arrays = trainer.put(data.x, data.y, data.sample_weight)
+    n = len(data.x)
+    cbs = keras.callbacks.CallbackList(
+        list(callbacks), add_history=False, add_progbar=False, model=model,
+        epochs=initial_epoch + epochs, steps=-(-n // trainer.batch_size), verbose=verbose,
+    )
+    bar = _progress(verbose, epochs)
+    history: dict[str, list[float]] = collections.defaultdict(list)
+    model.stop_training = False
+    logs: dict = {}
+    cbs.on_train_begin()
+    for epoch in range(initial_epoch, initial_epoch + epochs):
+        cbs.on_epoch_begin(epoch)
+        if callbacks and not isinstance(model.optimizer.get_config()["learning_rate"], dict):
+            # A callback (e.g. LearningRateScheduler) may have changed the rate on model_.
+            lr = float(np.asarray(keras.ops.convert_to_numpy(model.optimizer.learning_rate)))
+            trainer.set_learning_rate(lr)
+        logs = trainer.train_epoch(arrays, rng.permutation(n))
+        if data.validation is not None:
+            val = trainer.evaluate(*data.validation)
+            logs.update({f"val_{k}": v for k, v in val.items()})
+        if callbacks:
+            trainer.store(model)  # epoch hooks see this epoch's weights
+        # One shared dict, not CallbackList's copy: what a callback adds (e.g. ROC AUC)
+        # reaches later callbacks and history_, as in keras.Model.fit.
+        for cb in cbs.callbacks:
+            cb.on_epoch_end(epoch, logs)
+        for k, v in logs.items():
+            history[k].append(float(v))
+        if bar is not None:
+            bar.update(epoch - initial_epoch + 1, values=[(k, float(v)) for k, v in logs.items()], finalize=None)
+        if model.stop_training:
+            break
+    trainer.store(model)
+    cbs.on_train_end(logs)
+    return dict(history)
+
+
+def forward_function(model: keras.Model):
+    """A compiled ``(trainable, non_trainable, x) -> (outputs, regularization)``.
+
+    Shared by every model of the same architecture: weights are inputs, so a new
+    fit (a CV fold, a grid point) reuses the compiled function.
+    """
+    fn = _FORWARD_OF.get(model)
+    if fn is not None:
+        return fn
+    try:
+        key = (keras.backend.backend(), _json(model.get_config()))
+    except (NotImplementedError, TypeError):
+        key = None
+    with _CACHE_LOCK:
+        fn = _FORWARD.get(key) if key else None
+        if fn is None:
+            fn = _trainer_class().forward_function(_template(model))
+            if key:
+                _FORWARD[key] = fn
+                while len(_FORWARD) > _CACHE_SIZE:
+                    _FORWARD.popitem(last=False)
+    _FORWARD_OF[model] = fn
+    return fn
+
+
+def _template(model: keras.Model) -> keras.Model:
+    """A private copy of the architecture (the model itself if it cannot be cloned)."""
+    try:
+        return keras.models.clone_model(model)
+    except Exception:  # subclassed models without a usable get_config
+        return model
+
+
+def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    """Inference-mode outputs of ``model`` on ``x`` as a numpy array, in chunks."""
+    fn = forward_function(model)
+    tv = [v.value for v in model.trainable_variables]
+    ntv = [v.value for v in model.non_trainable_variables]
+    if len(x) <= PREDICT_CHUNK:
+        return fn(tv, ntv, x)[0]
+    return np.concatenate([fn(tv, ntv, x[i : i + PREDICT_CHUNK])[0] for i in range(0, len(x), PREDICT_CHUNK)])
+
+
+class Trainer:
+    """What every backend's trainer shares: state copies, evaluation, metric results."""
+
+    def __init__(self, model, loss, metrics, batch_size):
+        self.lock = threading.Lock()
+        self.model = keras.models.clone_model(model)
+        self.optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
+        self.optimizer.build(self.model.trainable_variables)
+        self.loss = loss
+        self.metrics = [type(m).from_config(m.get_config()) for m in metrics]
+        self.batch_size = batch_size
+
+    @staticmethod
+    def state_variables(model, optimizer) -> list:
+        return [*model.trainable_variables, *model.non_trainable_variables, *optimizer.variables]
+
+    def evaluate(self, x, y, sample_weight) -> dict[str, float]:
+        """Loss (with regularization) and metrics on held-out data, inference mode."""
+        outputs, reg = forward_function(self.model)(*self.weights(), x)
+        logs = {"loss": float(self.loss(y, outputs, sample_weight=sample_weight)) + reg}
+        for m in self.metrics:
+            m.reset_state()
+            m.update_state(y, outputs, sample_weight=sample_weight)
+            logs[m.name] = float(np.mean(keras.ops.convert_to_numpy(m.result())))
+        return logs

@@ -1,0 +1,76 @@
+"""KerasRegressor: a Keras network behind scikit-learn's regressor API."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import RegressorMixin
+
+from ._base import BaseKerasEstimator
+from ._targets import RegressorTargetEncoder
+
+
+class KerasRegressor(RegressorMixin, BaseKerasEstimator):
+    """A deep network regressor (Keras 3) with the scikit-learn API.
+
+    Single- and multi-output targets. The built-in network ends with a fixed
+    rescaling to the mean and standard deviation of ``y`` seen at the first fit,
+    so it learns in standardized units and predicts in the target's own units.
+
+    Parameters
+    ----------
+    model, hidden_layer_sizes, activation, dropout, l2, batch_normalization, \
+optimizer, learning_rate, metrics, batch_size, epochs, validation_split, \
+early_stopping, patience, callbacks, random_state, verbose, warm_start, engine, dtype
+        As in :class:`KerasClassifier`. Metrics such as ``"mae"``, ``"mse"``,
+        ``"rmse"`` and ``"r2"`` are recorded per epoch.
+    loss : str, keras.losses.Loss, callable or None, default=None
+        None is mean squared error; e.g. ``"mean_absolute_error"`` or ``"huber"``.
+    **routed_params
+        ``optimizer__*``, ``loss__*``, ``model__*``, ``fit__*``, ``compile__*``.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The trained, compiled network; outputs predictions in target units.
+    history_ : dict of list
+    n_iter_ : int
+    n_outputs_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+    target_encoder_ : RegressorTargetEncoder
+
+    See Also
+    --------
+    KerasClassifier : the classification counterpart.
+    sklearn.neural_network.MLPRegressor : scikit-learn's own network.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from skdeep import KerasRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = KerasRegressor(hidden_layer_sizes=(16,), epochs=5, random_state=0).fit(X, y)
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    """
+
+    _task_family = "regression"
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train one epoch, keeping the weights and optimizer state of earlier calls."""
+        return self._fit(X, y, sample_weight, reset=not hasattr(self, "model_"), epochs=1)
+
+    def _make_target_encoder(self, classes=None):
+        return RegressorTargetEncoder()
+
+    def _encoder_fit_kwargs(self, classes, sample_weight) -> dict:
+        return {"sample_weight": sample_weight}
+
+    @property
+    def n_outputs_(self) -> int:
+        return self.target_encoder_.n_outputs_
+
+    def predict(self, X) -> np.ndarray:
+        """Predictions, shape (n_samples,) or (n_samples, n_outputs), float64."""
+        outputs = self._network_outputs(X)
+        return self.target_encoder_.inverse_transform(outputs)

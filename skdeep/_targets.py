@@ -1,0 +1,133 @@
+"""Encode targets for the network and decode its outputs.
+
+Both encoders are sklearn transformers, so each step can be tested on its own:
+``fit`` learns the task from ``y``; ``transform`` gives the array the network
+trains on; ``proba``/``inverse_transform`` turn network outputs back into what
+``predict_proba``/``predict`` return in the user's own label type.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted
+
+
+class ClassifierTargetEncoder(TransformerMixin, BaseEstimator):
+    """Encode class labels as the network's targets and decode probabilities.
+
+    Parameters
+    ----------
+    one_hot : bool, default=False
+        Encode multiclass targets as one-hot rows (for ``categorical_crossentropy``)
+        instead of integer class indices (for ``sparse_categorical_crossentropy``).
+
+    Attributes
+    ----------
+    task_ : {"binary", "multiclass", "multilabel"}
+    classes_ : ndarray
+        The labels, in the order of the probability columns.
+    n_outputs_ : int
+        Units of the output layer: 1 (binary), n_classes, or n_labels.
+
+    Examples
+    --------
+    >>> enc = ClassifierTargetEncoder().fit(["cat", "dog", "cat"])
+    >>> enc.task_, enc.transform(["dog", "cat"]).ravel().tolist()
+    ('binary', [1.0, 0.0])
+    """
+
+    def __init__(self, one_hot: bool = False):
+        self.one_hot = one_hot
+
+    def fit(self, y, classes=None):
+        check_classification_targets(y)
+        target_type = type_of_target(y, input_name="y")
+        if target_type == "multilabel-indicator":
+            self.task_ = "multilabel"
+            self._label_dtype = np.asarray(y).dtype
+            self.classes_ = np.arange(np.shape(y)[1])
+            self.n_outputs_ = len(self.classes_)
+            return self
+        if target_type not in ("binary", "multiclass"):
+            raise ValueError(
+                f"Unsupported target type {target_type!r}: KerasClassifier handles "
+                "binary, multiclass and multilabel-indicator targets."
+            )
+        self._labels = LabelEncoder().fit(y if classes is None else classes)
+        self.classes_ = self._labels.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "Classifier can't train when only one class is present: y contains "
+                f"only the class {self.classes_[0]!r}."
+            )
+        self.task_ = "binary" if len(self.classes_) == 2 else "multiclass"
+        self.n_outputs_ = 1 if self.task_ == "binary" and not self.one_hot else len(self.classes_)
+        return self
+
+    def transform(self, y) -> np.ndarray:
+        check_is_fitted(self)
+        if self.task_ == "multilabel":
+            return np.asarray(y, dtype="float32")
+        codes = self._labels.transform(np.ravel(y))  # raises on unseen labels
+        if self.one_hot:
+            return np.eye(len(self.classes_), dtype="float32")[codes]
+        if self.task_ == "binary":
+            return codes.astype("float32")[:, None]
+        return codes.astype("int32")
+
+    def proba(self, outputs: np.ndarray) -> np.ndarray:
+        """Network outputs -> ``predict_proba`` (float64, rows summing to 1)."""
+        p = np.asarray(outputs, dtype="float64")
+        if self.task_ == "multilabel":
+            return np.clip(p, 0.0, 1.0)
+        if p.shape[1] == 1:
+            p = np.hstack([1.0 - p, p])
+        p = np.clip(p, 0.0, None)
+        return p / p.sum(axis=1, keepdims=True)
+
+    def inverse_transform(self, proba: np.ndarray) -> np.ndarray:
+        """``predict_proba`` output -> labels of the type ``fit`` saw."""
+        if self.task_ == "multilabel":
+            return (proba > 0.5).astype(self._label_dtype)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+
+class RegressorTargetEncoder(TransformerMixin, BaseEstimator):
+    """Shape regression targets as float32 columns and restore the user's shape.
+
+    Attributes
+    ----------
+    n_outputs_ : int
+    mean_, scale_ : ndarray
+        Column means and standard deviations seen at ``fit``; the built-in network
+        ends in a fixed rescaling by these so it learns in standardized units.
+
+    Examples
+    --------
+    >>> enc = RegressorTargetEncoder().fit([1.0, 2.0, 3.0])
+    >>> enc.transform([1.0]).shape, enc.inverse_transform([[2.5]]).tolist()
+    ((1, 1), [2.5])
+    """
+
+    def fit(self, y, sample_weight=None):
+        y = np.asarray(y, dtype="float64")
+        self.ndim_ = y.ndim
+        y2 = y.reshape(len(y), -1)
+        self.n_outputs_ = y2.shape[1]
+        self.task_ = "regression"
+        self.mean_ = np.average(y2, axis=0, weights=sample_weight)
+        scale = np.sqrt(np.average((y2 - self.mean_) ** 2, axis=0, weights=sample_weight))
+        self.scale_ = np.where(scale > 0, scale, 1.0)
+        return self
+
+    def transform(self, y) -> np.ndarray:
+        check_is_fitted(self)
+        y = np.asarray(y, dtype="float32")
+        return y.reshape(len(y), -1)
+
+    def inverse_transform(self, outputs) -> np.ndarray:
+        out = np.asarray(outputs, dtype="float64")
+        return out.ravel() if self.ndim_ == 1 else out

@@ -1,0 +1,108 @@
+"""Keras metrics by the names data scientists use, resolved for the task.
+
+``metrics=["accuracy", "f1", "precision", "recall", "auc"]`` on a classifier, or
+``metrics=["mae", "r2"]`` on a regressor, gives the Keras metric that fits the
+target encoding, named as you wrote it, so ``history_["f1"]`` and
+``history_["val_f1"]`` appear. Anything else goes to ``keras.metrics.get``.
+
+Examples
+--------
+>>> from skdeep import metrics
+>>> metrics.get("f1", task="binary").name
+'f1'
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+__all__ = ["get", "SparseF1Score"]
+
+
+@keras.saving.register_keras_serializable(package="skdeep")
+class SparseF1Score(keras.metrics.F1Score):
+    """F1 score for integer class labels (sparse targets) and softmax outputs.
+
+    Keras's :class:`keras.metrics.F1Score` wants one-hot targets; skdeep trains
+    multiclass networks on class indices, so this converts before updating.
+
+    Examples
+    --------
+    >>> m = SparseF1Score(num_classes=3, average="macro")
+    >>> m.update_state([0, 1, 2], [[.9, .05, .05], [.1, .8, .1], [.2, .2, .6]])
+    >>> round(float(m.result()), 3)
+    1.0
+    """
+
+    def __init__(self, num_classes: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.num_classes = num_classes
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        n = self.num_classes or ops.shape(y_pred)[-1]
+        y_true = ops.one_hot(ops.cast(ops.reshape(y_true, (-1,)), "int32"), n)
+        return super().update_state(y_true, y_pred, sample_weight)
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes}
+
+
+def get(metric, *, task: str, one_hot: bool = False, n_classes: int | None = None):
+    """Return a Keras metric for ``metric`` on a target of kind ``task``.
+
+    Parameters
+    ----------
+    metric : str, keras.metrics.Metric or callable
+        A name such as ``"accuracy"``, ``"f1"``, ``"precision"``, ``"recall"``,
+        ``"auc"``, ``"r2"``, any Keras metric name, or a Keras metric object.
+    task : {"binary", "multiclass", "multilabel", "regression"}
+    one_hot : bool, default=False
+        Whether multiclass targets are one-hot rows rather than class indices.
+    n_classes : int, optional
+        Number of classes, for multiclass F1.
+
+    Returns
+    -------
+    keras.metrics.Metric or callable
+    """
+    if not isinstance(metric, str):
+        return metric
+    name = metric.lower()
+    binary_like = task in ("binary", "multilabel")
+    if name in ("accuracy", "acc"):
+        if task == "regression":
+            raise ValueError("'accuracy' is a classification metric; use 'mae', 'mse' or 'r2'.")
+        if binary_like:
+            return keras.metrics.BinaryAccuracy(name=metric)
+        cls = keras.metrics.CategoricalAccuracy if one_hot else keras.metrics.SparseCategoricalAccuracy
+        return cls(name=metric)
+    if name in ("f1", "f1_score"):
+        if binary_like:
+            return keras.metrics.F1Score(average="micro", threshold=0.5, name=metric)
+        if task == "multiclass":
+            if one_hot:
+                return keras.metrics.F1Score(average="macro", name=metric)
+            return SparseF1Score(num_classes=n_classes, average="macro", name=metric)
+        raise ValueError("'f1' is a classification metric.")
+    if name in ("precision", "recall"):
+        if not binary_like:
+            raise ValueError(
+                f"'{metric}' is defined here for binary and multilabel targets; "
+                "for multiclass use 'f1' (macro) or 'accuracy'."
+            )
+        cls = keras.metrics.Precision if name == "precision" else keras.metrics.Recall
+        return cls(name=metric)
+    if name in ("auc", "roc_auc"):
+        return keras.metrics.AUC(name=metric, multi_label=task == "multilabel")
+    if name in ("r2", "r2_score"):
+        if task != "regression":
+            raise ValueError("'r2' is a regression metric.")
+        return keras.metrics.R2Score(name=metric)
+    try:
+        return keras.metrics.get(metric)
+    except ValueError:
+        raise ValueError(
+            f"Unknown metric {metric!r}. Use a Keras metric name (e.g. 'mae', 'mse', "
+            "'accuracy'), one of 'f1', 'precision', 'recall', 'auc', 'r2', or a keras.metrics.Metric."
+        ) from None
