@@ -172,7 +172,7 @@ class BaseKerasEstimator(BaseEstimator):
             batch_size=self.batch_size or len(data.x),
             callbacks=self._callbacks(data),
             verbose=self.verbose,
-            seed=self._seed_ + self.n_iter_,
+            seed=self._seed_,
             engine=self.engine,
             fit_kwargs=routed(self.get_params(deep=False), "fit"),
         )

@@ -19,6 +19,8 @@ import weakref
 import keras
 import numpy as np
 
+from ._shuffle import epoch_order
+
 _CACHE: collections.OrderedDict = collections.OrderedDict()
 _CACHE_SIZE = 8
 _CACHE_LOCK = threading.Lock()
@@ -34,6 +36,7 @@ def _json(obj) -> str:
 def _signature(model, loss, metrics, batch_size, n_features) -> tuple:
     opt = model.optimizer.get_config()
     opt.pop("learning_rate", None)  # a variable, copied in with the optimizer state
+    opt.pop("name", None)  # "adam", "adam_1", ...: differs per instance, not per math
     return (
         keras.backend.backend(), _json(model.get_config()), type(model.optimizer).__name__,
         json.dumps(opt, sort_keys=True, default=str), _json(loss),
@@ -84,7 +87,6 @@ def train(model, data, *, loss, metrics, epochs, initial_epoch, batch_size, call
 
 
 def _fit_loop(trainer, model, data, *, epochs, initial_epoch, callbacks, verbose, seed):
-    rng = np.random.default_rng(seed)
     trainer.load(model)
     arrays = trainer.put(data.x, data.y, data.sample_weight)
     n = len(data.x)
@@ -103,7 +105,7 @@ def _fit_loop(trainer, model, data, *, epochs, initial_epoch, callbacks, verbose
             # A callback (e.g. LearningRateScheduler) may have changed the rate on model_.
             lr = float(np.asarray(keras.ops.convert_to_numpy(model.optimizer.learning_rate)))
             trainer.set_learning_rate(lr)
-        logs = trainer.train_epoch(arrays, rng.permutation(n))
+        logs = trainer.train_epoch(arrays, epoch_order(seed, epoch, n))
         if data.validation is not None:
             val = trainer.evaluate(*data.validation)
             logs.update({f"val_{k}": v for k, v in val.items()})

@@ -1,8 +1,9 @@
 """The fallback engine: plain ``keras.Model.fit``.
 
-Batches come from a :class:`keras.utils.PyDataset` that reshuffles with our own
-seeded generator each epoch, so ``random_state`` is honoured on every backend
-without touching any global seed.
+Batches come from a :class:`keras.utils.PyDataset` that visits rows in the
+order of :func:`epoch_order`, the compiled engine's order, so ``random_state``
+is honoured on every backend without touching any global seed. ``fit`` gets
+``shuffle=False``: its own batch shuffling would use an unseeded generator.
 """
 
 from __future__ import annotations
@@ -10,18 +11,21 @@ from __future__ import annotations
 import math
 
 import keras
-import numpy as np
+
+from ._shuffle import epoch_order
 
 
 class ShuffledBatches(keras.utils.PyDataset):
     """``(x, y, sample_weight)`` batches in a seeded order that changes every epoch."""
 
-    def __init__(self, x, y, sample_weight, batch_size: int, seed: int):
+    def __init__(self, x, y, sample_weight, batch_size: int, seed: int, initial_epoch: int):
         super().__init__()
         self.x, self.y, self.sample_weight = x, y, sample_weight
         self.batch_size = batch_size
-        self._rng = np.random.default_rng(seed)
-        self._order = self._rng.permutation(len(x))
+        self.seed = seed
+        self._next_epoch = initial_epoch
+        # Keras peeks at batches (and calls on_epoch_end) before the first on_epoch_begin.
+        self._order = epoch_order(seed, initial_epoch, len(x))
 
     def __len__(self) -> int:
         return math.ceil(len(self.x) / self.batch_size)
@@ -30,13 +34,14 @@ class ShuffledBatches(keras.utils.PyDataset):
         idx = self._order[i * self.batch_size : (i + 1) * self.batch_size]
         return self.x[idx], self.y[idx], self.sample_weight[idx]
 
-    def on_epoch_end(self) -> None:
-        self._order = self._rng.permutation(len(self.x))
+    def on_epoch_begin(self) -> None:
+        self._order = epoch_order(self.seed, self._next_epoch, len(self.x))
+        self._next_epoch += 1
 
 
 def train(model, data, *, epochs, initial_epoch, batch_size, callbacks, verbose, seed, fit_kwargs):
     """Run ``model.fit`` for ``epochs`` more epochs and return its history dict."""
-    batches = ShuffledBatches(data.x, data.y, data.sample_weight, batch_size, seed)
+    batches = ShuffledBatches(data.x, data.y, data.sample_weight, batch_size, seed, initial_epoch)
     history = model.fit(
         batches,
         epochs=initial_epoch + epochs,
@@ -44,6 +49,6 @@ def train(model, data, *, epochs, initial_epoch, batch_size, callbacks, verbose,
         validation_data=data.validation,
         callbacks=list(callbacks),
         verbose=verbose,
-        **fit_kwargs,
+        **{"shuffle": False, **fit_kwargs},
     )
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
