@@ -61,7 +61,7 @@ class ClassifierTargetEncoder(TransformerMixin, BaseEstimator):
         if len(self.classes_) < 2:
             raise ValueError(
                 "Classifier can't train when only one class is present: y contains "
-                f"only the class {self.classes_[0]!r}."
+                f"only the class {self.classes_[0].tolist()!r}."
             )
         self.task_ = "binary" if len(self.classes_) == 2 else "multiclass"
         self.n_outputs_ = 1 if self.task_ == "binary" and not self.one_hot else len(self.classes_)

@@ -100,9 +100,13 @@ def get(metric, *, task: str, one_hot: bool = False, n_classes: int | None = Non
             raise ValueError("'r2' is a regression metric.")
         return keras.metrics.R2Score(name=metric)
     try:
-        return keras.metrics.get(metric)
+        found = keras.metrics.get(metric)
     except ValueError:
         raise ValueError(
             f"Unknown metric {metric!r}. Use a Keras metric name (e.g. 'mae', 'mse', "
             "'accuracy'), one of 'f1', 'precision', 'recall', 'auc', 'r2', or a keras.metrics.Metric."
         ) from None
+    # Named as the user wrote it, so history_ has "mae" for "mae".
+    if isinstance(found, keras.metrics.Metric):
+        return type(found).from_config({**found.get_config(), "name": metric})
+    return keras.metrics.MeanMetricWrapper(found, name=metric)

@@ -1,0 +1,118 @@
+"""Bad input gets a clear exception naming the problem and changes nothing."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import NotFittedError
+
+from skdeep import KerasClassifier, KerasRegressor
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(40, 3))
+y = (X[:, 0] > 0).astype(int)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return KerasClassifier(hidden_layer_sizes=(4,), epochs=1, random_state=0).fit(X, y)
+
+
+@pytest.mark.parametrize("bad, message", [(np.nan, "Input X contains NaN"), (np.inf, "Input X contains infinity")])
+def test_nan_and_inf_in_X(bad, message):
+    Xb = X.copy()
+    Xb[3, 1] = bad
+    with pytest.raises(ValueError, match=message):
+        KerasClassifier(epochs=1).fit(Xb, y)
+    assert np.isnan(Xb[3, 1]) or np.isinf(Xb[3, 1])  # the user's data is untouched
+
+
+def test_nan_in_y():
+    yb = y.astype(float)
+    yb[0] = np.nan
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        KerasRegressor(epochs=1).fit(X, yb)
+
+
+def test_empty_and_1d_X():
+    with pytest.raises(ValueError, match="0 sample"):
+        KerasClassifier(epochs=1).fit(np.empty((0, 3)), np.empty(0))
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
+        KerasClassifier(epochs=1).fit(X[:, 0], y)
+
+
+def test_sparse_X_is_refused_with_advice():
+    with pytest.raises(TypeError, match=r"Sparse data was passed.*dense data is required"):
+        KerasClassifier(epochs=1).fit(sp.csr_matrix(X), y)
+
+
+def test_wrong_feature_count_at_predict(fitted):
+    with pytest.raises(ValueError, match="X has 2 features, but KerasClassifier is expecting 3"):
+        fitted.predict(X[:, :2])
+
+
+def test_string_features():
+    Xs = X.astype(object)
+    Xs[0, 0] = "red"
+    with pytest.raises(ValueError, match="X contains non-numeric values.*OneHotEncoder"):
+        KerasClassifier(epochs=1).fit(Xs, y)
+
+
+def test_predict_before_fit():
+    with pytest.raises(NotFittedError):
+        KerasClassifier().predict(X)
+    with pytest.raises(NotFittedError):
+        KerasRegressor().predict(X)
+
+
+def test_single_class():
+    with pytest.raises(ValueError, match="only one class is present.*only the class 1"):
+        KerasClassifier(epochs=1).fit(X, np.ones(len(X), int))
+
+
+def test_continuous_target_for_classifier():
+    with pytest.raises(ValueError, match="Unknown label type"):
+        KerasClassifier(epochs=1).fit(X, X[:, 0])
+
+
+def test_unknown_loss_and_optimizer():
+    with pytest.raises(ValueError, match="Unknown loss 'hinge_loss_typo'"):
+        KerasClassifier(loss="hinge_loss_typo", epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="Could not build the optimizer from optimizer='adamm'"):
+        KerasClassifier(optimizer="adamm", epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="Unknown metric 'acuracy'"):
+        KerasClassifier(metrics=["acuracy"], epochs=1).fit(X, y)
+
+
+def test_invalid_parameter_values():
+    with pytest.raises(ValueError, match="'dropout' parameter of KerasClassifier must be"):
+        KerasClassifier(dropout=1.5).fit(X, y)
+    with pytest.raises(ValueError, match="'engine' parameter"):
+        KerasClassifier(engine="fast").fit(X, y)
+
+
+def test_metric_for_the_wrong_task():
+    with pytest.raises(ValueError, match="'r2' is a regression metric"):
+        KerasClassifier(metrics=["r2"], epochs=1).fit(X, y)
+
+
+def test_build_function_output_mismatch():
+    import keras
+
+    def build(n_features_in):
+        return keras.Sequential([keras.Input((n_features_in,)), keras.layers.Dense(5)])
+
+    with pytest.raises(ValueError, match="output layer has 5 units but the target needs 1"):
+        KerasClassifier(model=build, epochs=1).fit(X, y)
+
+
+def test_all_zero_sample_weight():
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        KerasClassifier(epochs=1).fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+def test_failed_fit_keeps_previous_model(fitted):
+    model = fitted.model_
+    with pytest.raises(ValueError):
+        fitted.fit(np.full_like(X, np.nan), y)
+    assert fitted.model_ is model
+    assert fitted.predict(X).shape == (len(X),)
