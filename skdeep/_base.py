@@ -197,7 +197,9 @@ class BaseKerasEstimator(BaseEstimator):
         mlp = {k: meta[k] for k in _MLP_PARAMS}
         if enc.task_ == "regression":
             mlp.update(target_mean=enc.mean_, target_scale=enc.scale_)
-        with _network.seeded(self._seed_ if self.random_state is not None else None):
+        # Always seeded (from fresh entropy when random_state is None) so Keras's
+        # default seeds never advance the caller's Python RNG.
+        with _network.seeded(self._seed_):
             network = _network.make_network(self.model, meta, mlp, routed(params, "model"))
         self._adapt_encoder(network)
         _network.check_network(network, n_features, enc.n_outputs_)
@@ -208,6 +210,7 @@ class BaseKerasEstimator(BaseEstimator):
             optimizer=_compile.make_optimizer(self.optimizer, self.learning_rate, routed(params, "optimizer")),
             loss=_compile.make_loss(loss, enc.task_, routed(params, "loss"), self.dtype),
             metrics=self._make_metrics(),
+            **routed(params, "compile"),
         )
 
     def _make_metrics(self) -> list:

@@ -82,8 +82,11 @@ def make_metrics(metrics, task: str, one_hot: bool, n_classes: int | None = None
     return [skmetrics.get(m, task=task, one_hot=one_hot, n_classes=n_classes) for m in (metrics or [])]
 
 
-def compile_network(network: keras.Model, *, optimizer, loss, metrics) -> keras.Model:
-    """Compile and build the optimizer, so its state exists before training."""
-    network.compile(optimizer=optimizer, loss=loss, metrics=metrics or None)
+def compile_network(network: keras.Model, *, optimizer, loss, metrics, **kwargs) -> keras.Model:
+    """Compile and build the optimizer, so its state exists before training.
+
+    ``kwargs`` are ``compile__*`` parameters (e.g. ``jit_compile``), for ``keras.Model.fit``.
+    """
+    network.compile(optimizer=optimizer, loss=loss, metrics=metrics or None, **kwargs)
     optimizer.build(network.trainable_variables)
     return network

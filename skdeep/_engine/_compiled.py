@@ -19,6 +19,7 @@ import weakref
 import keras
 import numpy as np
 
+from .._network import seeded
 from ._shuffle import epoch_order
 
 _CACHE: collections.OrderedDict = collections.OrderedDict()
@@ -154,7 +155,8 @@ def forward_function(model: keras.Model):
 def _template(model: keras.Model) -> keras.Model:
     """A private copy of the architecture (the model itself if it cannot be cloned)."""
     try:
-        return keras.models.clone_model(model)
+        with seeded(0):  # its initial weights are never used; leave Python's RNG alone
+            return keras.models.clone_model(model)
     except Exception:  # subclassed models without a usable get_config
         return model
 
@@ -174,7 +176,7 @@ class Trainer:
 
     def __init__(self, model, loss, metrics, batch_size):
         self.lock = threading.Lock()
-        self.model = keras.models.clone_model(model)
+        self.model = _template(model)
         self.optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
         self.optimizer.build(self.model.trainable_variables)
         self.loss = loss
@@ -191,6 +193,6 @@ class Trainer:
         logs = {"loss": float(self.loss(y, outputs, sample_weight=sample_weight)) + reg}
         for m in self.metrics:
             m.reset_state()
-            m.update_state(y, outputs, sample_weight=sample_weight)
+            m.update_state(y, outputs)  # unweighted, as keras.Model.evaluate
             logs[m.name] = float(np.mean(keras.ops.convert_to_numpy(m.result())))
         return logs

@@ -99,7 +99,8 @@ class JaxTrainer(Trainer):
             (loss, (yp, ntv)), g = grad(tv, ntv, xb, yb, swb * sc)
             tv, ov = self.optimizer.stateless_apply(ov, g, tv)
             real = (sc > 0).astype(swb.dtype)
-            mv = [m.stateless_update_state(v, yb, yp, sample_weight=swb * real)
+            # Unweighted, as Keras's compile(metrics=...); the mask only drops padding rows.
+            mv = [m.stateless_update_state(v, yb, yp, sample_weight=real)
                   for m, v in zip(self.metrics, mv)]
             return tv, ntv, ov, mv, total + (loss * jnp.sum(real)).astype(total.dtype)
 

@@ -56,7 +56,7 @@ class TFTrainer(Trainer):
             grads = tape.gradient(loss, self.model.trainable_variables)
             self.optimizer.apply(grads, self.model.trainable_variables)
             for m in self.metrics:
-                m.update_state(yb, yp, sample_weight=swb)
+                m.update_state(yb, yp)  # compile(metrics=...) metrics are unweighted in Keras
             total += tf.cast(loss, tf.float64) * tf.cast(tf.shape(idx)[0], tf.float64)
         return total
 

@@ -1,0 +1,212 @@
+"""The training engines: same results, honest fallback, reuse, nothing global changed."""
+
+import copy
+import gc
+import os
+import pickle
+import random
+import warnings
+
+import joblib
+import keras
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.model_selection import cross_val_score
+from sklearn.preprocessing import StandardScaler
+
+from skdeep import KerasClassifier, KerasRegressor
+from skdeep._engine import _compiled
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = load_breast_cancer(return_X_y=True)
+    return StandardScaler().fit_transform(X)[:300], y[:300]
+
+
+@pytest.mark.parametrize("extra", [{}, {"dropout": 0.2, "validation_split": 0.2, "metrics": ["accuracy"]},
+                                   {"l2": 1e-3, "batch_normalization": True}])
+def test_compiled_engine_trains_exactly_like_keras_fit(data, extra):
+    X, y = data
+    sw = np.linspace(0.5, 1.5, len(y))
+    fits = {eng: KerasClassifier(hidden_layer_sizes=(8,), epochs=3, batch_size=64, random_state=0,
+                                 engine=eng, **extra).fit(X, y, sample_weight=sw)
+            for eng in ("compiled", "keras")}
+    a, b = fits["compiled"], fits["keras"]
+    assert a.history_.keys() == b.history_.keys()
+    for key in a.history_:
+        np.testing.assert_allclose(a.history_[key], b.history_[key], rtol=1e-4, err_msg=key)
+    for wa, wb in zip(a.model_.get_weights(), b.model_.get_weights()):
+        np.testing.assert_allclose(wa, wb, rtol=1e-4, atol=1e-6)
+
+
+def test_early_stopping_identical_on_both_engines(data):
+    X, y = data
+    fits = [KerasClassifier(hidden_layer_sizes=(32,), learning_rate=0.05, epochs=60, early_stopping=True,
+                            patience=2, validation_split=0.3, random_state=0, engine=eng).fit(X, y)
+            for eng in ("compiled", "keras")]
+    assert fits[0].n_iter_ == fits[1].n_iter_ < 60
+    np.testing.assert_allclose(fits[0].predict_proba(X), fits[1].predict_proba(X), rtol=1e-4, atol=1e-6)
+
+
+class BatchCounter(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+
+
+class EpochRecorder(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.epochs, self.weights_seen = [], []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs.append((epoch, dict(logs)))
+        self.weights_seen.append(self.model.get_weights()[0].copy())
+
+
+def test_fallback_for_batch_hooks_is_announced_once(data):
+    X, y = data
+    counter = BatchCounter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        KerasClassifier(hidden_layer_sizes=(4,), epochs=2, callbacks=[counter], verbose=1,
+                        random_state=0).fit(X, y)
+    assert counter.batches == 2 * int(np.ceil(len(X) / 32))  # batch hooks really ran
+    messages = [str(w.message) for w in caught if "keras.Model.fit because" in str(w.message)]
+    assert len(messages) == 1 and "batch hooks" in messages[0]
+    with pytest.raises(ValueError, match="engine='compiled' cannot train this request"):
+        KerasClassifier(epochs=1, callbacks=[BatchCounter()], engine="compiled").fit(X, y)
+
+
+def test_fit_arguments_route_to_keras_fit(data):
+    X, y = data
+    clf = KerasClassifier(hidden_layer_sizes=(4,), epochs=4, validation_split=0.2, fit__validation_freq=2,
+                          compile__steps_per_execution=2, random_state=0).fit(X, y)
+    assert clf.n_iter_ == 4
+    assert len(clf.history_["loss"]) == 4 and len(clf.history_["val_loss"]) == 2
+
+
+def test_epoch_callbacks_stay_on_compiled_engine(data):
+    X, y = data
+    rec = EpochRecorder()
+    clf = KerasClassifier(hidden_layer_sizes=(4,), epochs=3, callbacks=[rec], validation_split=0.2,
+                          random_state=0, engine="compiled").fit(X, y)
+    assert [e for e, _ in rec.epochs] == [0, 1, 2]
+    assert set(rec.epochs[-1][1]) == {"loss", "val_loss"}
+    assert not np.allclose(rec.weights_seen[0], rec.weights_seen[-1])  # callbacks see live weights
+    np.testing.assert_array_equal(rec.weights_seen[-1], clf.model_.get_weights()[0])
+
+
+def test_keras_callbacks_work_unchanged(data, tmp_path):
+    X, y = data
+    ckpt = tmp_path / "best.keras"
+    callbacks = [keras.callbacks.ModelCheckpoint(str(ckpt), monitor="val_loss", save_best_only=True),
+                 keras.callbacks.TensorBoard(log_dir=str(tmp_path / "tb")),
+                 keras.callbacks.EarlyStopping(monitor="val_loss", patience=50)]
+    clf = KerasClassifier(hidden_layer_sizes=(8,), epochs=3, validation_split=0.2, callbacks=callbacks,
+                          random_state=0).fit(X, y)
+    assert ckpt.exists()
+    restored = keras.saving.load_model(ckpt)
+    assert restored.count_params() == clf.model_.count_params()
+    event_files = [f for _, _, files in os.walk(tmp_path / "tb") for f in files if "tfevents" in f]
+    assert event_files
+
+
+def test_learning_rate_scheduler_reaches_compiled_engine(data):
+    X, y = data
+    sched = keras.callbacks.LearningRateScheduler(lambda epoch, lr: 0.0 if epoch >= 1 else lr)
+    clf = KerasClassifier(hidden_layer_sizes=(4,), epochs=3, callbacks=[sched], random_state=0,
+                          engine="compiled").fit(X, y)
+    w_after = clf.model_.get_weights()
+    clf2 = KerasClassifier(hidden_layer_sizes=(4,), epochs=1, random_state=0).fit(X, y)
+    for a, b in zip(w_after, clf2.model_.get_weights()):  # epochs 2-3 had a zero rate
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_cross_validation_reuses_one_compiled_trainer(data):
+    X, y = data
+    _compiled._CACHE.clear()
+    cross_val_score(KerasClassifier(hidden_layer_sizes=(8,), epochs=2, random_state=0), X, y, cv=5)
+    assert len(_compiled._CACHE) == 1
+    # A grid over the learning rate shares it too: the rate is a variable, not a constant.
+    for lr in (1e-3, 1e-2):
+        KerasClassifier(hidden_layer_sizes=(8,), epochs=2, learning_rate=lr, random_state=0).fit(X, y)
+    assert len(_compiled._CACHE) == 1
+
+
+def test_fast_predict_matches_keras_predict(data):
+    X, y = data
+    clf = KerasClassifier(hidden_layer_sizes=(8,), epochs=1, random_state=0).fit(X, y)
+    expected = clf.model_.predict(X.astype("float32"), verbose=0)
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], expected[:, 0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(clf.predict_proba(X[:1])[:, 1], expected[:1, 0], rtol=1e-5, atol=1e-6)
+    big = np.repeat(X, 30, axis=0)  # more than one predict chunk
+    assert clf.predict(big).shape == (len(big),)
+
+
+def test_fit_changes_nothing_global(data):
+    X, y = data
+    np_state, py_state = np.random.get_state(), random.getstate()
+    KerasClassifier(hidden_layer_sizes=(4,), dropout=0.2, epochs=2, random_state=0).fit(X, y)
+    KerasClassifier(hidden_layer_sizes=(4,), epochs=1).fit(X, y)  # random_state=None too
+    assert random.getstate() == py_state
+    after = np.random.get_state()
+    assert after[0] == np_state[0] and np.array_equal(after[1], np_state[1]) and after[2] == np_state[2]
+    if keras.backend.backend() == "tensorflow":
+        from tensorflow.python.framework import config as tf_config  # no public getter
+
+        assert not tf_config.is_op_determinism_enabled()
+
+
+def test_memory_stays_flat_over_many_fits(data):
+    psutil = pytest.importorskip("psutil")
+    X, y = data
+    proc = psutil.Process()
+
+    def fits(n):
+        for i in range(n):
+            KerasClassifier(hidden_layer_sizes=(8,), epochs=1, random_state=i).fit(X, y).predict(X[:5])
+        gc.collect()
+        return proc.memory_info().rss / 2**20
+
+    fits(20)  # warm up caches and allocators
+    start = fits(10)
+    end = fits(60)
+    assert end - start < 25, f"RSS grew {end - start:.1f} MiB over 60 fits"
+
+
+def fitted_pair(data):
+    X, y = data
+    clf = KerasClassifier(hidden_layer_sizes=(8,), dropout=0.1, epochs=2, random_state=0).fit(X, y)
+    reg = KerasRegressor(hidden_layer_sizes=(8,), epochs=2, random_state=0).fit(X, X[:, 0] * 3 + 1)
+    return clf, reg
+
+
+@pytest.mark.parametrize("roundtrip", [
+    lambda est, tmp: pickle.loads(pickle.dumps(est)),
+    lambda est, tmp: (joblib.dump(est, tmp / "est.joblib"), joblib.load(tmp / "est.joblib"))[1],
+    lambda est, tmp: copy.deepcopy(est),
+], ids=["pickle", "joblib", "deepcopy"])
+def test_persistence_roundtrip(data, tmp_path, roundtrip):
+    X, _ = data
+    for est in fitted_pair(data):
+        loaded = roundtrip(est, tmp_path)
+        np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+        assert loaded.model_ is not est.model_
+        assert int(loaded.model_.optimizer.iterations) == int(est.model_.optimizer.iterations)
+        for a, b in zip(loaded.model_.optimizer.variables, est.model_.optimizer.variables):
+            np.testing.assert_array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
+
+
+def test_training_continues_identically_after_unpickling(data):
+    X, y = data
+    clf = KerasClassifier(hidden_layer_sizes=(8,), epochs=2, random_state=0).fit(X, y)
+    twin = pickle.loads(pickle.dumps(clf))
+    clf.partial_fit(X, y)
+    twin.partial_fit(X, y)
+    np.testing.assert_allclose(twin.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
