@@ -2,11 +2,10 @@
 
 State (weights, optimizer slots, metric accumulators) flows through
 ``stateless_call`` / ``stateless_apply`` / ``stateless_update_state``. Arrays are
-padded to a size bucket and the batch count is a traced loop bound, so CV folds
-of slightly different sizes reuse one compilation. The last, partial batch is
-padded with zero-weight rows and its real rows' weights scaled by
-``batch_size / rows``: Keras divides a batch's weighted loss by the batch size,
-so this gives exactly the loss of the short batch ``fit`` would use.
+padded to a size bucket and the number of full batches is a traced loop bound,
+so CV folds of slightly different sizes reuse one compilation. The last, short
+batch runs as one more step of its own size (compiled once per size), exactly
+as ``fit`` runs it: dropout masks and batch statistics see only real rows.
 """
 
 from __future__ import annotations
@@ -31,8 +30,9 @@ def _pad(a: np.ndarray, rows: int) -> np.ndarray:
 class JaxTrainer(Trainer):
     def __init__(self, model, loss, metrics, batch_size):
         super().__init__(model, loss, metrics, batch_size)
-        self._step = batch_size * max(1, 256 // batch_size)
+        self._rows_step = batch_size * max(1, 256 // batch_size)
         self._epoch = jax.jit(self._epoch_fn)
+        self._tail = jax.jit(self._tail_fn)
 
     # -- state ---------------------------------------------------------------
     def load(self, model) -> None:
@@ -60,54 +60,56 @@ class JaxTrainer(Trainer):
         self.state = (tv, ntv, ov)
 
     def put(self, x, y, sample_weight):
-        rows = _bucket(len(x), self._step)
+        rows = _bucket(len(x), self._rows_step)
         return tuple(jnp.asarray(_pad(a, rows)) for a in (x, y, sample_weight))
 
     # -- training ------------------------------------------------------------
     def train_epoch(self, arrays, perm: np.ndarray) -> dict[str, float]:
         n, bs = len(perm), self.batch_size
-        n_batches = -(-n // bs)
-        rows = len(arrays[0])
-        scale = np.zeros(rows, "float32")
-        scale[:n] = 1.0
-        tail = n - (n_batches - 1) * bs
-        scale[(n_batches - 1) * bs : n] = bs / tail
-        order = _pad(perm.astype("int32"), rows)
+        n_full = n // bs
+        order = jnp.asarray(_pad(perm.astype("int32"), len(arrays[0])))
+        for m in self.metrics:
+            m.reset_state()  # evaluate() used them for the previous epoch's validation
         mstate = [[v.value for v in m.variables] for m in self.metrics]
-        self.state, mstate, total = self._epoch(self.state, mstate, *arrays, order, scale, n_batches)
+        carry = (*self.state, mstate, jnp.zeros((), arrays[0].dtype))
+        carry = self._epoch(carry, *arrays, order, n_full)
+        if n > n_full * bs:
+            carry = self._tail(carry, *arrays, order[n_full * bs : n])
+        tv, ntv, ov, mstate, total = carry
+        self.state = (tv, ntv, ov)
         logs = {"loss": float(total) / n}
         for m, mv in zip(self.metrics, mstate):
             logs[m.name] = float(np.mean(np.asarray(m.stateless_result(mv))))
         return logs
 
-    def _loss(self, tv, ntv, xb, yb, swb):
-        yp, ntv, losses = self.model.stateless_call(tv, ntv, xb, training=True, return_losses=True)
-        loss = self.loss(yb, yp, sample_weight=swb)
-        if losses:
-            loss = loss + sum(losses)
-        return loss, (yp, ntv)
+    def _step(self, carry, xb, yb, swb):
+        """One optimizer step; the epoch loop and the short last batch share it."""
+        tv, ntv, ov, mv, total = carry
 
-    def _epoch_fn(self, state, mstate, x, y, sw, order, scale, n_batches):
+        def loss_fn(tv, ntv):
+            yp, ntv, losses = self.model.stateless_call(tv, ntv, xb, training=True, return_losses=True)
+            loss = self.loss(yb, yp, sample_weight=swb)
+            if losses:
+                loss = loss + sum(losses)
+            return loss, (yp, ntv)
+
+        (loss, (yp, ntv)), grads = jax.value_and_grad(loss_fn, has_aux=True)(tv, ntv)
+        tv, ov = self.optimizer.stateless_apply(ov, grads, tv)
+        # Unweighted, as Keras's compile(metrics=...).
+        mv = [m.stateless_update_state(v, yb, yp) for m, v in zip(self.metrics, mv)]
+        return tv, ntv, ov, mv, total + (loss * xb.shape[0]).astype(total.dtype)
+
+    def _epoch_fn(self, carry, x, y, sw, order, n_full):
         bs = self.batch_size
-        grad = jax.value_and_grad(self._loss, has_aux=True)
 
         def body(i, carry):
-            tv, ntv, ov, mv, total = carry
             idx = jax.lax.dynamic_slice(order, (i * bs,), (bs,))
-            sc = jax.lax.dynamic_slice(scale, (i * bs,), (bs,))
-            xb, yb, swb = x[idx], y[idx], sw[idx]
-            (loss, (yp, ntv)), g = grad(tv, ntv, xb, yb, swb * sc)
-            tv, ov = self.optimizer.stateless_apply(ov, g, tv)
-            real = (sc > 0).astype(swb.dtype)
-            # Unweighted, as Keras's compile(metrics=...); the mask only drops padding rows.
-            mv = [m.stateless_update_state(v, yb, yp, sample_weight=real)
-                  for m, v in zip(self.metrics, mv)]
-            return tv, ntv, ov, mv, total + (loss * jnp.sum(real)).astype(total.dtype)
+            return self._step(carry, x[idx], y[idx], sw[idx])
 
-        tv, ntv, ov, mv, total = jax.lax.fori_loop(
-            0, n_batches, body, (*state, mstate, jnp.zeros((), x.dtype))
-        )
-        return (tv, ntv, ov), mv, total
+        return jax.lax.fori_loop(0, n_full, body, carry)
+
+    def _tail_fn(self, carry, x, y, sw, idx):
+        return self._step(carry, x[idx], y[idx], sw[idx])
 
     # -- inference -----------------------------------------------------------
     def weights(self):

@@ -23,20 +23,24 @@ class ShuffledBatches(keras.utils.PyDataset):
         self.x, self.y, self.sample_weight = x, y, sample_weight
         self.batch_size = batch_size
         self.seed = seed
-        self._next_epoch = initial_epoch
-        # Keras peeks at batches (and calls on_epoch_end) before the first on_epoch_begin.
+        self._epoch = initial_epoch
         self._order = epoch_order(seed, initial_epoch, len(x))
+        self._finished = False
 
     def __len__(self) -> int:
         return math.ceil(len(self.x) / self.batch_size)
 
     def __getitem__(self, i: int):
+        # Keras peeks at the first batches and calls the epoch hooks in an order that
+        # differs by backend, so the epoch advances on what is served: batch 0
+        # asked for after the last batch was.
+        if i == 0 and self._finished:
+            self._epoch += 1
+            self._order = epoch_order(self.seed, self._epoch, len(self.x))
+            self._finished = False
+        self._finished = self._finished or i == len(self) - 1
         idx = self._order[i * self.batch_size : (i + 1) * self.batch_size]
         return self.x[idx], self.y[idx], self.sample_weight[idx]
-
-    def on_epoch_begin(self) -> None:
-        self._order = epoch_order(self.seed, self._next_epoch, len(self.x))
-        self._next_epoch += 1
 
 
 def train(model, data, *, epochs, initial_epoch, batch_size, callbacks, verbose, seed, fit_kwargs):

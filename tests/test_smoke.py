@@ -1,0 +1,36 @@
+"""A quick end-to-end pass, run by CI on every Keras backend (KERAS_BACKEND=jax too)."""
+
+import pickle
+
+import keras
+import numpy as np
+from sklearn.datasets import load_diabetes, load_iris
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skdeep import KerasClassifier, KerasRegressor
+
+
+def test_classifier_pipeline_cv_and_pickle():
+    X, y = load_iris(return_X_y=True)
+    clf = make_pipeline(StandardScaler(), KerasClassifier(hidden_layer_sizes=(16,), epochs=60,
+                                                          metrics=["accuracy"], random_state=0))
+    assert cross_val_score(clf, X, y, cv=3).mean() > 0.8
+    clf.fit(X, y)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+
+def test_regressor_and_engines_agree():
+    X, y = load_diabetes(return_X_y=True)
+    fits = [KerasRegressor(hidden_layer_sizes=(8,), dropout=0.1, epochs=3, validation_split=0.2,
+                           random_state=0, engine=engine).fit(X, y) for engine in ("compiled", "keras")]
+    for key in fits[0].history_:
+        np.testing.assert_allclose(fits[0].history_[key], fits[1].history_[key], rtol=1e-4)
+    assert fits[0].predict(X).shape == (len(X),)
+
+
+def test_reports_backend():
+    print("keras backend:", keras.backend.backend())
+    assert keras.backend.backend() in ("tensorflow", "jax", "torch")
