@@ -1,0 +1,190 @@
+"""The network side: Keras models for each output, and the gradient-based explainers.
+
+Measured with Keras 3 on TensorFlow 2.21 and shap 0.51: ``shap.DeepExplainer``
+(DeepLIFT with the rescale rule, averaged over the background) works on the
+fitted ``model_`` directly, including batch normalization, dropout and the
+output rescaling, and its attributions add up to the model output to float32
+precision. ``shap.GradientExplainer`` (expected gradients) also runs, but its
+values only add up approximately (a sampling estimate). Both need the
+TensorFlow backend; on JAX or PyTorch the adapter falls back to a
+model-agnostic explainer on the network's prediction function.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from typing import Any, Iterator
+
+import keras
+import numpy as np
+from keras import ops
+
+from ._algorithms import seeded_numpy
+from ._model import EPS
+
+_CHUNK = 65536  # rows per forward pass when a model-agnostic explainer asks for many
+
+
+def deep_available() -> bool:
+    """shap's Deep and Gradient explainers support Keras only on TensorFlow."""
+    return keras.backend.backend() == "tensorflow"
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Silence the warnings shap's TensorFlow path raises on every Keras 3 call."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*structure of `inputs`.*")
+        warnings.filterwarnings("ignore", message=".*TensorFlow version is newer.*")
+        yield
+
+
+class LogOdds(keras.layers.Layer):
+    """Per-unit ``log(p / (1 - p))`` of probabilities clipped to ``[EPS, 1 - EPS]``."""
+
+    def call(self, probabilities):
+        p = ops.clip(probabilities, EPS, 1.0 - EPS)
+        return ops.log(p) - ops.log(1.0 - p)
+
+
+class Softmax(keras.layers.Layer):
+    """Softmax written as ``exp(z - mean z) / sum exp(z - mean z)``.
+
+    Keras's softmax becomes TensorFlow's ``Softmax`` op, for which shap's rule
+    (it subtracts a ``reduce_max`` and treats it as a 1-D nonlinearity) gives
+    attributions that still add up but spread onto irrelevant features. Built
+    from Sub/Mean (linear), Exp (rescale) and RealDiv (two-input Shapley rule),
+    DeepExplainer's multiclass attributions agree with exact Shapley values.
+    """
+
+    def call(self, logits):
+        e = ops.exp(logits - ops.mean(logits, axis=-1, keepdims=True))
+        return e / ops.sum(e, axis=-1, keepdims=True)
+
+
+def network_for_output(estimator: Any, output: str, is_classifier: bool) -> keras.Model:
+    """A Keras model mapping float32 rows to the explained output, for predicting.
+
+    Probabilities and regression outputs are ``model_`` itself (a binary
+    classifier's single sigmoid unit stays one column). Log-odds append
+    :class:`LogOdds`; ``raw`` rebuilds the network up to the output layer's
+    pre-activation (logits).
+    """
+    network = estimator.model_
+    if not is_classifier or output == "probability":
+        return network
+    inputs = keras.Input((estimator.n_features_in_,))
+    if output == "log_odds":
+        return keras.Model(inputs, LogOdds()(network(inputs)))
+    return keras.Model(inputs, _logits_model(network)(inputs))
+
+
+def network_for_deep(estimator: Any, output: str, is_classifier: bool) -> keras.Model:
+    """The same function as :func:`network_for_output`, in ops DeepExplainer handles well.
+
+    A multiclass network is rebuilt as logits followed by :class:`Softmax`.
+    """
+    if not is_classifier or len(estimator.classes_) <= 2 or output == "raw":
+        return network_for_output(estimator, output, is_classifier)
+    inputs = keras.Input((estimator.n_features_in_,))
+    probabilities = Softmax()(_logits_model(estimator.model_)(inputs))
+    if output == "log_odds":
+        probabilities = LogOdds()(probabilities)
+    return keras.Model(inputs, probabilities)
+
+
+def _logits_model(network: keras.Model) -> keras.Model:
+    """The network up to its output layer's pre-activation (the logits)."""
+    last = network.layers[-1]
+    activation = getattr(getattr(last, "activation", None), "__name__", None)
+    if activation not in ("sigmoid", "softmax") or not isinstance(
+        last, (keras.layers.Dense, keras.layers.Activation)
+    ):
+        raise ValueError(
+            "Explaining the logits needs a network whose last layer is a Dense or "
+            f"Activation layer with a sigmoid or softmax activation; got "
+            f"{type(last).__name__} ({activation})."
+        )
+    hidden = keras.Model(network.inputs, last.input)
+    if isinstance(last, keras.layers.Activation):
+        return hidden
+    head = keras.layers.Dense(last.units, use_bias=last.use_bias, activation=None)
+    head.build(tuple(last.input.shape))
+    head.set_weights(last.get_weights())
+    return keras.Sequential([hidden, head])
+
+
+def predict_network(network: keras.Model, Z: np.ndarray) -> np.ndarray:
+    """Forward pass in inference mode, in chunks; returns float64 (n, k)."""
+    Z = np.asarray(Z, dtype="float32")
+    parts = [
+        ops.convert_to_numpy(network(Z[start : start + _CHUNK], training=False))
+        for start in range(0, max(len(Z), 1), _CHUNK)
+    ]
+    out = np.concatenate(parts).astype(np.float64)
+    return out.reshape(len(Z), -1)
+
+
+@contextlib.contextmanager
+def _log_rule(enabled: bool) -> Iterator[None]:
+    """Let DeepExplainer treat ``Log`` like its other 1-D nonlinearities.
+
+    shap's TensorFlow DeepExplainer has rescale rules for Sigmoid, Exp, Softplus
+    and others but none for ``Log``, which the log-odds head uses. The rescale
+    rule (multiplier ``(f(x) - f(r)) / (x - r)``) is exact for any 1-D function,
+    so the log-odds attributions still sum to the log-odds. The rule is added
+    to shap's handler table only for the duration of a call.
+    """
+    if not enabled:
+        yield
+        return
+    from shap.explainers._deep import deep_tf
+
+    added = "Log" not in deep_tf.op_handlers
+    if added:
+        deep_tf.op_handlers["Log"] = deep_tf.nonlinearity_1d(0)
+    try:
+        yield
+    finally:
+        if added:
+            deep_tf.op_handlers.pop("Log", None)
+
+
+class DeepBackend:
+    """``shap.DeepExplainer`` (DeepLIFT rescale rule) on a Keras model.
+
+    shap checks additivity itself and raises when the attributions do not add
+    up, e.g. when the network uses an operation it has no rule for.
+    """
+
+    def __init__(self, network: keras.Model, background: np.ndarray, *, output: str):
+        import shap
+
+        self._log = output == "log_odds"
+        with quiet(), _log_rule(self._log):
+            self._explainer = shap.DeepExplainer(network, background.astype("float32"))
+        self._base = np.asarray(self._explainer.expected_value, dtype=np.float64).reshape(-1)
+
+    def __call__(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        with quiet(), _log_rule(self._log):
+            values = self._explainer.shap_values(Z.astype("float32"))
+        return np.asarray(values, dtype=np.float64), np.tile(self._base, (len(Z), 1))
+
+
+class GradientBackend:
+    """``shap.GradientExplainer`` (expected gradients); additivity is approximate."""
+
+    def __init__(self, network: keras.Model, background: np.ndarray, *, random_state: int | None):
+        import shap
+
+        with quiet():
+            self._explainer = shap.GradientExplainer(network, background.astype("float32"))
+        self._base = predict_network(network, background).mean(axis=0)
+        self._seed = 0 if random_state is None else int(random_state)
+
+    def __call__(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # shap seeds NumPy's global RNG with rseed; keep the caller's state.
+        with quiet(), seeded_numpy(self._seed):
+            values = self._explainer.shap_values(Z.astype("float32"), nsamples=200, rseed=self._seed)
+        return np.asarray(values, dtype=np.float64), np.tile(self._base, (len(Z), 1))
