@@ -1,0 +1,211 @@
+"""Tests for skdeep.compare: compare, default_models and plot_comparison."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import joblib  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from sklearn.datasets import make_classification, make_regression  # noqa: E402
+from sklearn.dummy import DummyClassifier, DummyRegressor  # noqa: E402
+from sklearn.ensemble import RandomForestClassifier  # noqa: E402
+from sklearn.linear_model import LogisticRegression, Ridge  # noqa: E402
+from sklearn.model_selection import GroupKFold, KFold  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.tree import DecisionTreeClassifier  # noqa: E402
+
+from skdeep.compare import compare, default_models, plot_comparison  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _fingerprint(estimator, X, y):
+    """A 'scorer' that identifies the test fold instead of scoring the model."""
+    return float(np.asarray(X)[:, 0].sum())
+
+
+def _xor_data(n=200, seed=0):
+    """A target no linear model can learn but trees learn easily."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, size=(n, 2))
+    y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(int)
+    return X, y
+
+
+def test_classification_table_structure():
+    X, y = make_classification(n_samples=90, n_features=5, random_state=0)
+    df = compare(X, y, {"dummy": DummyClassifier(), "logreg": LogisticRegression()}, cv=3)
+    assert isinstance(df, pd.DataFrame)
+    assert df.index.name == "model" and set(df.index) == {"dummy", "logreg"}
+    assert list(df.columns) == [
+        "rank", "accuracy_mean", "accuracy_std", "roc_auc_mean", "roc_auc_std",
+        "fit_time_mean", "fit_time_std", "score_time_mean", "score_time_std",
+    ]
+    assert df.loc["dummy", "roc_auc_mean"] == pytest.approx(0.5)
+    assert (df[["fit_time_mean", "score_time_mean"]] >= 0).all().all()
+    assert df.attrs["task"] == "classification"
+    assert df.attrs["primary_metric"] == "accuracy"
+    assert df.attrs["n_splits"] == 3
+    assert len(df.attrs["fold_scores"]["logreg"]["accuracy"]) == 3
+
+
+def test_same_folds_for_every_model():
+    X, y = make_classification(n_samples=60, n_features=4, random_state=1)
+    models = {"a": DummyClassifier(), "b": LogisticRegression(), "c": DecisionTreeClassifier()}
+    df = compare(X, y, models, cv=3, scoring={"fold": _fingerprint})
+    folds = df.attrs["fold_scores"]
+    assert folds["a"]["fold"] == folds["b"]["fold"] == folds["c"]["fold"]
+    # a user splitter that would reshuffle on every call still gives same folds
+    df = compare(X, y, models, cv=KFold(3, shuffle=True), scoring={"fold": _fingerprint})
+    folds = df.attrs["fold_scores"]
+    assert folds["a"]["fold"] == folds["b"]["fold"] == folds["c"]["fold"]
+
+
+def test_random_state_controls_the_folds():
+    X, y = make_classification(n_samples=60, n_features=4, random_state=1)
+    get = lambda rs: compare(X, y, [DummyClassifier()], cv=3, random_state=rs,  # noqa: E731
+                             scoring={"fold": _fingerprint}).attrs["fold_scores"]
+    assert get(0) == get(0)
+    assert get(0) != get(1)
+
+
+def test_honest_ranking_tree_wins_on_xor():
+    X, y = _xor_data()
+    models = {
+        "logreg": make_pipeline(StandardScaler(), LogisticRegression()),
+        "forest": RandomForestClassifier(n_estimators=30, random_state=0),
+        "dummy": DummyClassifier(),
+    }
+    df = compare(X, y, models, cv=3)
+    assert df.index[0] == "forest"
+    assert df.loc["forest", "rank"] == 1
+    assert df.loc["forest", "accuracy_mean"] > df.loc["logreg", "accuracy_mean"] + 0.2
+    assert df["accuracy_mean"].is_monotonic_decreasing
+    assert list(df["rank"]) == [1, 2, 3]
+    # sorting by another score works and rank follows it
+    df = compare(X, y, models, cv=3, sort_by="roc_auc")
+    assert df["roc_auc_mean"].is_monotonic_decreasing
+    with pytest.raises(ValueError, match="sort_by"):
+        compare(X, y, models, cv=3, sort_by="f1")
+
+
+def test_regression_detection_and_default_scoring():
+    X, y = make_regression(n_samples=60, n_features=4, noise=5.0, random_state=0)
+    df = compare(X, y, [Ridge(), DummyRegressor()], cv=3)
+    assert df.attrs["task"] == "regression"
+    assert list(df.index) == ["Ridge", "DummyRegressor"]
+    assert "r2_mean" in df and "neg_root_mean_squared_error_mean" in df
+    assert df.loc["Ridge", "r2_mean"] > 0.9
+
+
+def test_multiclass_default_scoring_and_user_scoring():
+    X, y = make_classification(n_samples=90, n_features=6, n_informative=4,
+                               n_classes=3, random_state=0)
+    df = compare(X, y, [LogisticRegression(), DummyClassifier()], cv=3)
+    assert "roc_auc_ovr_mean" in df
+    df = compare(X, y, [LogisticRegression()], cv=3, scoring="f1_macro")
+    assert [c for c in df.columns if c.endswith("_mean")][0] == "f1_macro_mean"
+    df = compare(X, y, [LogisticRegression()], cv=3, scoring=["balanced_accuracy", "accuracy"])
+    assert df.attrs["primary_metric"] == "balanced_accuracy"
+
+
+def test_list_models_get_unique_names():
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    df = compare(X, y, [DummyClassifier(), DummyClassifier(strategy="uniform"),
+                        make_pipeline(StandardScaler(), LogisticRegression())], cv=3)
+    assert set(df.index) == {"DummyClassifier", "DummyClassifier (2)", "LogisticRegression"}
+
+
+def test_task_argument_and_input_validation():
+    X, y = make_regression(n_samples=30, n_features=3, random_state=0)
+    with pytest.raises(ValueError, match="task"):
+        compare(X, y, [Ridge()], task="clustering")
+    with pytest.raises(ValueError, match="classification"):
+        compare(X, y, [Ridge()], task="classification")
+    with pytest.raises(TypeError):
+        compare(X, y, models=42)
+    with pytest.raises(ValueError, match="empty"):
+        compare(X, y, models={})
+    X = np.random.default_rng(0).normal(size=(150, 3))
+    yi = np.arange(150) % 25  # many integer "classes": probably a numeric target
+    with pytest.warns(UserWarning, match="task='regression'"):
+        df = compare(X, yi, [DummyClassifier()], cv=3, scoring="accuracy")
+    assert df.attrs["task"] == "classification"
+    df = compare(X, yi, [Ridge()], cv=3, task="regression")
+    assert df.attrs["task"] == "regression"
+
+
+def test_groups_and_parallel_jobs_give_same_results():
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    groups = np.repeat(np.arange(6), 10)
+    models = {"logreg": LogisticRegression(), "dummy": DummyClassifier()}
+    serial = compare(X, y, models, cv=GroupKFold(3), groups=groups)
+    # threads keep the test fast; n_jobs goes to cross_validate unchanged
+    with joblib.parallel_config(backend="threading"):
+        parallel = compare(X, y, models, cv=GroupKFold(3), groups=groups, n_jobs=2)
+    score_cols = [c for c in serial.columns if "time" not in c]
+    pd.testing.assert_frame_equal(serial[score_cols], parallel[score_cols])
+
+
+def test_plot_comparison():
+    X, y = _xor_data(120)
+    df = compare(X, y, {"forest": RandomForestClassifier(n_estimators=20, random_state=0),
+                        "logreg": LogisticRegression(), "dummy": DummyClassifier()}, cv=3)
+    fig = plot_comparison(df)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert len(ax.patches) == 3  # one bar per model
+    assert [t.get_text() for t in ax.get_yticklabels()][-1] == "forest"  # best on top
+    assert ax.get_xlabel() == "accuracy (higher is better)"
+    bars = next(c for c in ax.containers if c.__class__.__name__ == "BarContainer")
+    assert bars.errorbar is not None  # +-1 std error bars
+    fig = plot_comparison(df, "fit_time_mean")
+    assert "lower is better" in fig.axes[0].get_xlabel()
+    with pytest.raises(ValueError, match="Unknown metric"):
+        plot_comparison(df, "f1")
+
+
+def test_plot_comparison_negated_errors_are_shown_positive():
+    X, y = make_regression(n_samples=60, n_features=4, noise=5.0, random_state=0)
+    df = compare(X, y, [Ridge(), DummyRegressor()], cv=3)
+    ax = plot_comparison(df, "neg_root_mean_squared_error").axes[0]
+    assert ax.get_xlabel() == "root_mean_squared_error (lower is better)"
+    widths = [p.get_width() for p in ax.patches]
+    assert all(w > 0 for w in widths)
+    assert [t.get_text() for t in ax.get_yticklabels()][-1] == "Ridge"  # lowest error on top
+
+
+def _skdeep_available():
+    try:
+        from skdeep import KerasClassifier, KerasRegressor  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _skdeep_available(), reason="skdeep estimators not available yet")
+def test_default_models_and_compare_with_the_network():
+    clf_models = default_models("classification", keras_params={"epochs": 3})
+    assert list(clf_models) == ["KerasClassifier", "LogisticRegression", "RandomForest",
+                                "HistGradientBoosting"]
+    assert clf_models["KerasClassifier"].steps[0][0] == "standardscaler"
+    assert clf_models["KerasClassifier"][-1].epochs == 3
+    assert list(default_models("regression")) == ["KerasRegressor", "Ridge", "RandomForest",
+                                                  "HistGradientBoosting"]
+    with pytest.raises(ValueError):
+        default_models("ranking")
+
+    X, y = make_classification(n_samples=90, n_features=5, random_state=0)
+    models = {k: clf_models[k] for k in ("KerasClassifier", "LogisticRegression")}
+    df = compare(X, y, models, cv=3)
+    assert set(df.index) == set(models)
+    assert df[["accuracy_mean", "roc_auc_mean"]].notna().all().all()
