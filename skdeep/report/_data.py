@@ -1,0 +1,266 @@
+"""Datasets for the command line and the report: a bundled scikit-learn one or a CSV.
+
+:func:`load_dataset` returns a :class:`Dataset`: features as a DataFrame, the
+target encoded for the estimators (classes become ``0..K-1`` with their display
+names kept in ``class_names``), the task, and, for CSV files that need it, a
+``ColumnTransformer`` that imputes missing values and one-hot encodes text
+columns. Bad input raises :class:`DatasetError` with a message meant for a
+person at a terminal.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+# Datasets shipped inside scikit-learn (no download): name -> (loader, task).
+BUNDLED = {
+    "breast_cancer": ("load_breast_cancer", "classification"),
+    "iris": ("load_iris", "classification"),
+    "wine": ("load_wine", "classification"),
+    "digits": ("load_digits", "classification"),
+    "diabetes": ("load_diabetes", "regression"),
+}
+TASKS = ("auto", "classification", "regression")
+CATEGORICAL = ("onehot", "error")
+# An integer target with more distinct values than this is taken as regression by "auto".
+MAX_AUTO_CLASSES = 20
+
+
+class DatasetError(ValueError):
+    """The dataset or its options cannot be used; the message says why and what to do."""
+
+
+@dataclass
+class Dataset:
+    """Features, encoded target and what is known about them.
+
+    Attributes
+    ----------
+    name : str
+        Dataset name, or the CSV file's name.
+    X : pandas.DataFrame
+        Features, string column names.
+    y : numpy.ndarray
+        Target: class codes ``0..K-1`` (classification) or floats (regression).
+    task : {"classification", "regression"}
+    target_name : str
+    class_names : list of str or None
+        Display name of each class code.
+    preprocessor : ColumnTransformer or None
+        Imputation and one-hot encoding a CSV needs before the models, else None.
+    categorical : list of str
+        Columns one-hot encoded by ``preprocessor``.
+    notes : list of str
+        Things worth telling the user (rows dropped, task inferred...).
+    """
+
+    name: str
+    X: pd.DataFrame
+    y: np.ndarray
+    task: str
+    target_name: str
+    class_names: list[str] | None = None
+    preprocessor: Any = None
+    categorical: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    source: str = ""
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names) if self.class_names is not None else 0
+
+    def label(self, code: Any) -> str:
+        """Display name of a class code (or the value itself for regression)."""
+        if self.class_names is None:
+            return f"{float(code):.4g}"
+        return self.class_names[int(code)]
+
+    def summary(self) -> str:
+        """One line: rows, features, task."""
+        what = self.task
+        if self.class_names is not None:
+            what += f", {self.n_classes} classes"
+        return f"{self.name}: {len(self.X)} rows, {self.X.shape[1]} features, {what}"
+
+
+def is_csv(spec: str) -> bool:
+    """Whether ``--dataset`` names a file rather than a bundled dataset."""
+    return spec not in BUNDLED and (spec.lower().endswith((".csv", ".csv.gz", ".tsv")) or os.path.sep in spec
+                                    or os.path.isfile(spec))
+
+
+def load_dataset(
+    spec: str,
+    *,
+    target: str | None = None,
+    task: str = "auto",
+    categorical: str = "onehot",
+    sep: str | None = None,
+) -> Dataset:
+    """Load a bundled scikit-learn dataset by name, or a CSV file.
+
+    Parameters
+    ----------
+    spec : str
+        One of ``breast_cancer``, ``iris``, ``wine``, ``digits``, ``diabetes``,
+        or the path of a CSV file.
+    target : str, optional
+        The CSV column to predict; required for a CSV, refused for a bundled set.
+    task : {"auto", "classification", "regression"}
+        ``"auto"``: text, boolean and integer targets with at most 20 distinct
+        values are classes, anything else numeric is regression.
+    categorical : {"onehot", "error"}
+        What to do with non-numeric CSV columns: one-hot encode them, or refuse.
+    sep : str, optional
+        CSV separator; by default ``,`` (``\\t`` for ``.tsv``).
+
+    Raises
+    ------
+    DatasetError
+        Unknown dataset, missing file or target, unusable columns.
+    """
+    if task not in TASKS:
+        raise DatasetError(f"--task must be one of {', '.join(TASKS)}; got {task!r}.")
+    if categorical not in CATEGORICAL:
+        raise DatasetError(f"--categorical must be one of {', '.join(CATEGORICAL)}; got {categorical!r}.")
+    if spec in BUNDLED:
+        if target is not None:
+            raise DatasetError(
+                f"--target is only for CSV files; the bundled dataset {spec!r} has its own target."
+            )
+        return _load_bundled(spec, task)
+    if not is_csv(spec):
+        import difflib
+
+        close = difflib.get_close_matches(spec, list(BUNDLED), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise DatasetError(
+            f"unknown dataset {spec!r}.{hint} Choose one of {', '.join(BUNDLED)} "
+            "(bundled with scikit-learn), or give the path of a CSV file with --target COLUMN."
+        )
+    return _load_csv(spec, target, task, categorical, sep)
+
+
+def _load_bundled(name: str, task: str) -> Dataset:
+    from sklearn import datasets
+
+    loader, own_task = BUNDLED[name]
+    bunch = getattr(datasets, loader)(as_frame=True)
+    X = bunch.data.copy()
+    X.columns = [str(c) for c in X.columns]
+    y = bunch.target.to_numpy()
+    if task not in ("auto", own_task):
+        raise DatasetError(f"{name!r} is a {own_task} dataset; --task {task} does not apply.")
+    if own_task == "classification":
+        names = getattr(bunch, "target_names", None)
+        class_names = [str(n) for n in names] if names is not None else [str(c) for c in np.unique(y)]
+        return Dataset(name, X, y.astype(np.int64), own_task, "target", class_names, source="scikit-learn")
+    return Dataset(name, X, y.astype(np.float64), own_task, "target", source="scikit-learn")
+
+
+def _load_csv(path: str, target: str | None, task: str, categorical: str, sep: str | None) -> Dataset:
+    if target is None:
+        raise DatasetError(f"--target COLUMN is required with a CSV file ({path}).")
+    if not os.path.isfile(path):
+        raise DatasetError(f"CSV file not found: {path}")
+    if sep is None:
+        sep = "\t" if path.lower().endswith(".tsv") else ","
+    try:
+        frame = pd.read_csv(path, sep=sep)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise DatasetError(f"cannot read {path} as CSV: {error}") from error
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if target not in frame.columns:
+        shown = ", ".join(frame.columns[:20]) + (" ..." if len(frame.columns) > 20 else "")
+        raise DatasetError(f"target column {target!r} is not in {path}; its columns are: {shown}")
+    notes: list[str] = []
+    missing = frame[target].isna()
+    if missing.all():
+        raise DatasetError(f"target column {target!r} is empty.")
+    if missing.any():
+        notes.append(f"dropped {int(missing.sum())} rows with no {target!r} value")
+        frame = frame.loc[~missing]
+    X = frame.drop(columns=[target])
+    if X.shape[1] == 0:
+        raise DatasetError(f"{path} has no feature columns besides the target {target!r}.")
+    y_raw = frame[target]
+    task, inferred = _infer_task(y_raw, task, target)
+    if inferred:
+        notes.append(f"task inferred from {target!r}: {task} (override with --task)")
+    name = os.path.basename(path)
+    if task == "classification":
+        codes, uniques = pd.factorize(y_raw, sort=True)
+        if len(uniques) < 2:
+            raise DatasetError(f"target column {target!r} has a single value; there is nothing to classify.")
+        y, class_names = codes.astype(np.int64), [str(u) for u in uniques]
+    else:
+        y, class_names = pd.to_numeric(y_raw, errors="coerce"), None
+        if y.isna().any():
+            raise DatasetError(
+                f"target column {target!r} is not numeric, so it cannot be a regression target; "
+                "use --task classification."
+            )
+        y = y.to_numpy(dtype=np.float64)
+
+    # Text-like columns (object, string, category) need encoding; booleans are numbers.
+    text = [c for c in X.columns if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
+    if text and categorical == "error":
+        raise DatasetError(
+            f"non-numeric feature columns {text}; encode them first, drop them, "
+            "or use --categorical onehot."
+        )
+    for col in X.columns:
+        if col in text:
+            X[col] = X[col].astype(object)
+        elif pd.api.types.is_bool_dtype(X[col]):
+            X[col] = X[col].astype(np.float64)
+    for col in text:
+        n = X[col].nunique()
+        if n > 50:
+            notes.append(f"column {col!r} has {n} distinct values; one-hot encoding makes {n} columns")
+    numeric = [c for c in X.columns if c not in text]
+    preprocessor = None
+    if text or X[numeric].isna().any().any():
+        preprocessor = _preprocessor(numeric, text)
+        if X[numeric].isna().any().any():
+            notes.append("missing numeric values are imputed with the column median")
+    return Dataset(name, X.reset_index(drop=True), y, task, target, class_names, preprocessor, text, notes,
+                   source=os.path.abspath(path))
+
+
+def _infer_task(y: pd.Series, task: str, target: str) -> tuple[str, bool]:
+    numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
+    if task != "auto":
+        return task, False
+    if not numeric:
+        return "classification", True
+    values = y.to_numpy(dtype=np.float64)
+    if np.all(np.mod(values, 1) == 0) and len(np.unique(values)) <= MAX_AUTO_CLASSES:
+        return "classification", True
+    return "regression", True
+
+
+def _preprocessor(numeric: list[str], text: list[str]):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    transformers = []
+    if numeric:
+        transformers.append(("numeric", SimpleImputer(strategy="median"), numeric))
+    if text:
+        transformers.append((
+            "categorical",
+            make_pipeline(
+                SimpleImputer(strategy="most_frequent"),
+                OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+            ),
+            text,
+        ))
+    return ColumnTransformer(transformers, remainder="drop")

@@ -1,0 +1,353 @@
+"""The work behind ``skdeep compare``, ``explain`` and ``report``.
+
+:func:`run_compare` cross-validates the default models of
+:func:`skdeep.compare.default_models` with :func:`skdeep.compare.compare`, one
+model at a time on folds drawn once, so that a progress bar can advance per
+model; the merged table is ranked exactly as ``compare`` ranks it.
+:func:`fit_and_explain` fits one model on a training split (the network with a
+validation split, so its ``history_`` has validation curves) and explains its
+held-out predictions with :mod:`skdeep.explain`.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._data import Dataset
+
+# CLI names of the default models, in the order of ``default_models``.
+MODEL_ALIASES = ("network", "linear", "forest", "boosting")
+
+
+@dataclass
+class Settings:
+    """Options shared by the commands (the CLI flags of the same names)."""
+
+    cv: int = 5
+    epochs: int = 30
+    hidden_layer_sizes: tuple[int, ...] = (64, 32)
+    batch_size: int = 32
+    random_state: int = 0
+    n_jobs: int | None = None
+    models: tuple[str, ...] = MODEL_ALIASES
+    scoring: list[str] | None = None
+    test_size: float = 0.2
+    validation_split: float = 0.2
+    rows: int = 3
+    top_k: int = 10
+    background: int = 100
+    global_rows: int = 100
+
+    def network_text(self) -> str:
+        layers = ", ".join(str(n) for n in self.hidden_layer_sizes) or "none"
+        return f"hidden layers ({layers}), {self.epochs} epochs, batch size {self.batch_size}"
+
+
+class Progress:
+    """A tqdm bar on stderr counting steps, with the current step as its postfix.
+
+    Disabled (a no-op) when ``enabled`` is false or tqdm is not installed.
+    """
+
+    def __init__(self, total: int, desc: str, enabled: bool = True):
+        self._bar = None
+        if enabled:
+            try:
+                from tqdm import tqdm
+            except ImportError:  # pragma: no cover - tqdm comes with shap
+                return
+            self._bar = tqdm(
+                total=total, desc=desc, unit="step", file=sys.stderr, dynamic_ncols=True,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}] {postfix}",
+            )
+
+    def start(self, label: str) -> None:
+        """Show what is being done now."""
+        if self._bar is not None:
+            self._bar.set_postfix_str(label)
+
+    def done(self, n: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.set_postfix_str("done")
+            self._bar.close()
+            self._bar = None
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class _NoProgress(Progress):
+    def __init__(self) -> None:
+        self._bar = None
+
+
+def _keras_params(settings: Settings, **extra: Any) -> dict[str, Any]:
+    return {
+        "epochs": settings.epochs,
+        "hidden_layer_sizes": tuple(settings.hidden_layer_sizes),
+        "batch_size": settings.batch_size,
+        **extra,
+    }
+
+
+def build_models(dataset: Dataset, settings: Settings, names: tuple[str, ...] | list[str] | None = None,
+                 **keras_extra: Any) -> dict[str, Any]:
+    """The default models for the dataset's task, named as ``compare`` names them.
+
+    ``names`` picks among :data:`MODEL_ALIASES`; the dataset's preprocessor,
+    if any, becomes the first step of every model.
+    """
+    from sklearn.base import clone
+    from sklearn.pipeline import Pipeline
+
+    from ..compare import default_models
+
+    names = tuple(settings.models if names is None else names)
+    unknown = [n for n in names if n not in MODEL_ALIASES]
+    if unknown:
+        raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(MODEL_ALIASES)}.")
+    all_models = default_models(
+        dataset.task, random_state=settings.random_state, keras_params=_keras_params(settings, **keras_extra)
+    )
+    by_alias = dict(zip(MODEL_ALIASES, all_models.items()))
+    models = {}
+    for alias in names:
+        name, est = by_alias[alias]
+        if dataset.preprocessor is not None:
+            steps = est.steps if isinstance(est, Pipeline) else [(type(est).__name__.lower(), est)]
+            est = Pipeline([("preprocess", clone(dataset.preprocessor)), *steps])
+        models[name] = est
+    return models
+
+
+def _splits(dataset: Dataset, settings: Settings) -> list[tuple[np.ndarray, np.ndarray]]:
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    cls = StratifiedKFold if dataset.task == "classification" else KFold
+    splitter = cls(n_splits=settings.cv, shuffle=True, random_state=settings.random_state)
+    return list(splitter.split(dataset.X, dataset.y))
+
+
+def run_compare(dataset: Dataset, settings: Settings, progress: Progress | None = None) -> pd.DataFrame:
+    """Cross-validate ``settings.models`` on the same folds; the table of :func:`skdeep.compare.compare`.
+
+    Each model goes through ``compare`` on its own (the bar advances per
+    model) on folds drawn once; the rows are then merged and ranked as
+    ``compare`` ranks them: by the mean primary score, best first, ties in
+    model order, failed models (NaN) last.
+    """
+    import warnings
+
+    from ..compare import compare
+
+    progress = progress or _NoProgress()
+    models = build_models(dataset, settings)
+    splits = _splits(dataset, settings)
+    frames, fold_scores, attrs = [], {}, {}
+    for name, est in models.items():
+        progress.start(f"cross-validating {name}")
+        with warnings.catch_warnings():
+            # A model that fails on a fold scores NaN (``error_score``); shown as such in the table.
+            warnings.filterwarnings("ignore", message=".*fits failed.*")
+            df = compare(
+                dataset.X, dataset.y, {name: est}, cv=splits, scoring=settings.scoring,
+                n_jobs=settings.n_jobs, random_state=settings.random_state, task=dataset.task,
+            )
+        frames.append(df.drop(columns="rank"))
+        fold_scores.update(df.attrs["fold_scores"])
+        attrs = dict(df.attrs)
+        progress.done()
+    result = pd.concat(frames)
+    primary = attrs["primary_metric"]
+    result = result.sort_values(f"{primary}_mean", ascending=False, kind="mergesort", na_position="last")
+    rank = result[f"{primary}_mean"].rank(ascending=False, method="min")
+    result.insert(0, "rank", rank.astype("Int64"))
+    result.index.name = "model"
+    result.attrs = {**attrs, "fold_scores": fold_scores}
+    return result
+
+
+@dataclass
+class RowExplanation:
+    """One explained row: prediction, base value and its largest contributions."""
+
+    index: Any  # the row's label in the dataset
+    position: int  # its position in the explanation
+    predicted: str
+    true: str
+    output: float  # explained output: the predicted class's probability, or the prediction
+    base_value: float
+    class_label: str | None  # output name of the explained class (classification)
+    contributions: pd.DataFrame  # feature, value, shap; top features plus one "other" row
+
+
+@dataclass
+class Explained:
+    """A fitted model, its held-out score and the SHAP explanation of held-out rows."""
+
+    model: Any
+    model_name: str
+    explainer: Any
+    explanation: Any  # shap.Explanation of the first held-out rows
+    X_explained: pd.DataFrame
+    importance: pd.Series  # mean |SHAP| per feature, largest first
+    rows: list[RowExplanation]
+    score_name: str
+    score: float
+    n_train: int
+    n_test: int
+    output: str  # what the SHAP values are in: "probability" or the target's units
+    fit_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def train_test(dataset: Dataset, settings: Settings):
+    """A held-out split, stratified for classification when every class allows it."""
+    from sklearn.model_selection import train_test_split
+
+    stratify = dataset.y if dataset.task == "classification" else None
+    kwargs = dict(test_size=settings.test_size, random_state=settings.random_state)
+    try:
+        return train_test_split(dataset.X, dataset.y, stratify=stratify, **kwargs)
+    except ValueError:  # a class with a single row cannot be stratified
+        return train_test_split(dataset.X, dataset.y, **kwargs)
+
+
+def fit_and_explain(dataset: Dataset, settings: Settings, *, model: str = "network",
+                    progress: Progress | None = None) -> Explained:
+    """Fit one model on a training split and explain held-out rows with SHAP.
+
+    The network is fitted with ``validation_split`` (so ``history_`` has
+    ``val_*`` curves) and records accuracy (classification) or MAE
+    (regression) per epoch. The first ``max(global_rows, rows)`` held-out
+    rows are explained against ``background`` training rows; ``rows`` of
+    them are also detailed one by one (for classification, the first row of
+    each predicted class, then the first rows in order).
+    """
+    import time
+
+    from ..explain import Explainer
+
+    progress = progress or _NoProgress()
+    extra = {}
+    if model == "network":
+        metric = "accuracy" if dataset.task == "classification" else "mae"
+        extra = {"validation_split": settings.validation_split, "metrics": [metric]}
+    name, estimator = next(iter(build_models(dataset, settings, names=[model], **extra).items()))
+    X_train, X_test, y_train, y_test = train_test(dataset, settings)
+
+    progress.start(f"fitting {name}")
+    start = time.perf_counter()
+    estimator.fit(X_train, y_train)
+    fit_seconds = time.perf_counter() - start
+    score = float(estimator.score(X_test, y_test))
+    score_name = "accuracy" if dataset.task == "classification" else "R²"
+    progress.done()
+
+    progress.start(f"explaining {name} with SHAP")
+    n_explain = min(len(X_test), max(settings.global_rows, settings.rows))
+    X_explained = X_test.iloc[:n_explain]
+    explainer = Explainer(estimator, X_train, max_background=settings.background,
+                          random_state=settings.random_state)
+    explanation = explainer.explain(X_explained)
+    values = np.abs(np.asarray(explanation.values, dtype=float))
+    mean_abs = values.mean(axis=(0, 2)) if values.ndim == 3 else values.mean(axis=0)
+    importance = pd.Series(mean_abs, index=list(explainer.feature_names_), name="mean_abs_shap")
+    importance = importance.sort_values(ascending=False, kind="mergesort")
+    rows = _row_explanations(dataset, settings, estimator, explanation, X_explained,
+                             np.asarray(y_test)[:n_explain])
+    progress.done()
+    output = (f"{explainer.output_} units" if dataset.task == "classification"
+              else f"units of {dataset.target_name!r}")
+    return Explained(
+        model=estimator, model_name=name, explainer=explainer, explanation=explanation,
+        X_explained=X_explained, importance=importance, rows=rows, score_name=score_name,
+        score=score, n_train=len(X_train), n_test=len(X_test), output=output,
+        fit_seconds=fit_seconds,
+    )
+
+
+def _pick_rows(predicted: np.ndarray, n: int) -> list[int]:
+    """Positions of ``n`` rows: the first row of each predicted class first, then in order."""
+    chosen: list[int] = []
+    for label in pd.unique(predicted):
+        if len(chosen) < n:
+            chosen.append(int(np.flatnonzero(predicted == label)[0]))
+    for i in range(len(predicted)):
+        if len(chosen) >= n:
+            break
+        if i not in chosen:
+            chosen.append(i)
+    return sorted(chosen)
+
+
+def _row_explanations(dataset: Dataset, settings: Settings, estimator: Any, explanation: Any,
+                      X: pd.DataFrame, y_true: np.ndarray) -> list[RowExplanation]:
+    """Detail ``settings.rows`` explained rows; for classification every predicted class shows if it can."""
+    values = np.asarray(explanation.values, dtype=float)
+    base = np.asarray(explanation.base_values, dtype=float)
+    data = np.asarray(explanation.data)
+    names = list(explanation.feature_names)
+    n = min(settings.rows, len(X))
+    if dataset.task == "classification":
+        proba = estimator.predict_proba(X)
+        classes = list(estimator.classes_)
+        top = np.argmax(proba, axis=1)
+        positions = _pick_rows(top, n)
+    else:
+        predictions = np.asarray(estimator.predict(X), dtype=float).reshape(len(X), -1)[:, 0]
+        positions = list(range(n))
+    rows = []
+    for i in positions:
+        if dataset.task == "classification":
+            pos = int(top[i])
+            shap_i, base_i, output = values[i, :, pos], float(base[i, pos]), float(proba[i, pos])
+            predicted = f"{dataset.label(classes[pos])} (p={output:.3f})"
+            class_label = explanation.output_names[pos] if explanation.output_names is not None else str(pos)
+        else:
+            shap_i, base_i, output = values[i], float(base[i]), float(predictions[i])
+            predicted, class_label = f"{output:.4g}", None
+        rows.append(RowExplanation(
+            index=X.index[i], position=i, predicted=predicted, true=dataset.label(y_true[i]),
+            output=output, base_value=base_i, class_label=class_label,
+            contributions=contributions(names, data[i], shap_i, settings.top_k),
+        ))
+    return rows
+
+
+def contributions(names: list[str], data: np.ndarray, shap_values: np.ndarray, top_k: int) -> pd.DataFrame:
+    """The ``top_k`` largest |SHAP| features of one row, plus a row summing the others."""
+    order = np.argsort(-np.abs(shap_values), kind="stable")
+    top, rest = order[:top_k], order[top_k:]
+    frame = pd.DataFrame({
+        "feature": [names[j] for j in top],
+        "value": [_format_value(data[j]) for j in top],
+        "shap": [float(shap_values[j]) for j in top],
+    })
+    if len(rest):
+        other = pd.DataFrame({"feature": [f"{len(rest)} other features"], "value": [""],
+                              "shap": [float(np.sum(shap_values[rest]))]})
+        frame = pd.concat([frame, other], ignore_index=True)
+    return frame
+
+
+def _format_value(value: Any) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if np.isnan(number):
+        return "missing"
+    return f"{number:.4g}"

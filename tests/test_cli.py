@@ -1,0 +1,230 @@
+"""The ``skdeep`` command line, run in-process through ``main([...])`` on tiny settings."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skdeep import __version__
+from skdeep.cli import main
+from skdeep.compare import compare
+from skdeep.report import DatasetError, Settings, build_models, load_dataset, run_compare
+
+FAST = ["--epochs", "2", "--cv", "2", "--hidden-layer-sizes", "8"]
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def toy_csv(tmp_path_factory):
+    """Numeric, integer and text columns, a missing value in each kind, two targets."""
+    rng = np.random.default_rng(0)
+    n = 120
+    frame = pd.DataFrame({
+        "a": rng.normal(size=n),
+        "b": rng.normal(size=n),
+        "count": rng.integers(0, 5, n),
+        "color": rng.choice(["red", "green", "blue"], n),
+    })
+    frame["label"] = np.where(frame["a"] + 1.5 * (frame["color"] == "red") > 0.3, "yes", "no")
+    frame["price"] = 3 * frame["a"] - 2 * frame["b"] + rng.normal(scale=0.1, size=n)
+    frame.loc[3, "a"] = np.nan
+    frame.loc[5, "color"] = np.nan
+    path = tmp_path_factory.mktemp("csv") / "toy.csv"
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+# -- usage errors: exit status 2 and a message that says what to do ----------
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["compare", "--dataset", "nope"], "unknown dataset 'nope'"),
+        (["compare", "--dataset", "breast"], "Did you mean 'breast_cancer'"),
+        (["compare", "--dataset", "california_housing"], "unknown dataset"),
+        (["compare", "--dataset", "iris", "--target", "species"], "--target is only for CSV"),
+        (["compare", "--dataset", "iris", "--task", "regression"], "classification dataset"),
+        (["compare", "--dataset", "iris", "--cv", "1"], "--cv: must be at least 2"),
+        (["compare", "--dataset", "iris", "--cv", "60"], "more folds than the 50 rows"),
+        (["compare", "--dataset", "iris", "--hidden-layer-sizes", "64,x"], "positive integers"),
+        (["compare", "--dataset", "iris", "--models", "net"], "unknown model(s) net"),
+        (["compare", "--dataset", "iris", "--scoring", "acuracy"], "unknown scorer(s) acuracy"),
+        (["explain", "--dataset", "iris", "--test-size", "1.5"], "between 0 and 1"),
+        (["report"], "--dataset"),
+        (["frobnicate"], "invalid choice"),
+        ([], "required: COMMAND"),
+    ],
+)
+def test_usage_errors_exit_2(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err
+    assert out == ""
+
+
+def test_csv_usage_errors(capsys, toy_csv, tmp_path):
+    code, _, err = run(capsys, "compare", "--dataset", toy_csv)
+    assert code == 2 and "--target COLUMN is required" in err
+
+    code, _, err = run(capsys, "explain", "--dataset", toy_csv, "--target", "nope")
+    assert code == 2 and "target column 'nope' is not in" in err and "price" in err
+
+    code, _, err = run(capsys, "compare", "--dataset", toy_csv, "--target", "label", "--categorical", "error")
+    assert code == 2 and "non-numeric feature columns ['color']" in err and "--categorical onehot" in err
+
+    code, _, err = run(capsys, "compare", "--dataset", toy_csv, "--target", "color", "--task", "regression")
+    assert code == 2 and "not numeric" in err
+
+    code, _, err = run(capsys, "compare", "--dataset", str(tmp_path / "missing.csv"), "--target", "a")
+    assert code == 2 and "CSV file not found" in err
+
+    report_dir = tmp_path / "a_directory"
+    report_dir.mkdir()
+    code, _, err = run(capsys, "report", "--dataset", "iris", "--output", str(report_dir))
+    assert code == 2 and "is a directory" in err
+
+
+def test_help_and_version(capsys):
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.strip() == f"skdeep {__version__}"
+    for command in ("compare", "explain", "report"):
+        code, out, _ = run(capsys, command, "--help")
+        assert code == 0
+        assert "--dataset" in out and "Example:" in out
+
+
+# -- data loading -----------------------------------------------------------
+def test_load_csv_infers_task_and_encodes(toy_csv):
+    data = load_dataset(toy_csv, target="label")
+    assert data.task == "classification" and data.class_names == ["no", "yes"]
+    assert set(np.unique(data.y)) == {0, 1}
+    assert data.categorical == ["color"] and data.preprocessor is not None
+    assert any("inferred" in note for note in data.notes)
+    data = load_dataset(toy_csv, target="price")
+    assert data.task == "regression" and data.y.dtype == np.float64
+    data = load_dataset(toy_csv, target="count")  # integers 0..4: classes
+    assert data.task == "classification" and data.n_classes == 5
+    with pytest.raises(DatasetError, match="required"):
+        load_dataset(toy_csv)
+
+
+def test_bundled_datasets_are_offline():
+    for name, task, n_classes in [("breast_cancer", "classification", 2), ("iris", "classification", 3),
+                                  ("wine", "classification", 3), ("digits", "classification", 10),
+                                  ("diabetes", "regression", 0)]:
+        data = load_dataset(name)
+        assert data.task == task and data.n_classes == n_classes and data.preprocessor is None
+        assert all(isinstance(c, str) for c in data.X.columns)
+
+
+# -- compare ------------------------------------------------------------------
+def test_compare_prints_ranked_table(capsys):
+    code, out, err = run(capsys, "compare", "--dataset", "iris", *FAST, "--quiet")
+    assert code == 0
+    assert err == ""  # --quiet: no progress bar, no notes
+    lines = out.splitlines()
+    assert lines[0] == "iris: 150 rows, 4 features, classification, 3 classes"
+    assert "2-fold cross-validation, best first by accuracy" in lines[1]
+    table = "\n".join(lines[3:])
+    for column in ("rank", "accuracy_mean", "roc_auc_ovr_mean", "fit_time_mean"):
+        assert column in table
+    models = [line.split()[0] for line in lines[5:]]
+    assert sorted(models) == ["HistGradientBoosting", "KerasClassifier", "LogisticRegression", "RandomForest"]
+    ranks = [int(line.split()[1]) for line in lines[5:]]
+    assert ranks == sorted(ranks) and ranks[0] == 1
+
+
+def test_compare_progress_on_stderr(capsys):
+    code, _, err = run(capsys, "compare", "--dataset", "iris", *FAST, "--models", "linear,forest")
+    assert code == 0
+    assert "skdeep compare" in err and "2/2" in err and "100%" in err
+
+
+def test_compare_json_and_csv(capsys, toy_csv):
+    code, out, _ = run(capsys, "compare", "--dataset", "diabetes", *FAST, "--models", "network,linear",
+                       "--format", "json", "-q")
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["task"] == "regression" and payload["primary_metric"] == "r2"
+    assert [r["model"] for r in payload["results"]] in (["Ridge", "KerasRegressor"], ["KerasRegressor", "Ridge"])
+    assert {"r2_mean", "neg_root_mean_squared_error_mean"} <= set(payload["results"][0])
+
+    # A CSV with a text column (one-hot encoded) and missing values (imputed).
+    code, out, err = run(capsys, "compare", "--dataset", toy_csv, "--target", "label", *FAST,
+                         "--models", "network,linear", "--format", "csv", "--scoring", "accuracy,f1")
+    assert code == 0
+    frame = pd.read_csv(io.StringIO(out), index_col="model")
+    assert list(frame.columns[:5]) == ["rank", "accuracy_mean", "accuracy_std", "f1_mean", "f1_std"]
+    assert frame["accuracy_mean"].notna().all() and (frame["accuracy_mean"] > 0.5).all()
+    assert "task inferred from 'label'" in err  # a note, on stderr only
+
+
+def test_run_compare_matches_compare():
+    """Model by model on shared folds, merged: the same table as one compare call."""
+    data = load_dataset("wine")
+    settings = Settings(cv=3, models=("linear", "forest", "boosting"), random_state=0)
+    merged = run_compare(data, settings)
+    models = build_models(data, settings)
+    expected = compare(data.X, data.y, models, cv=3, random_state=0)
+    assert list(merged.index) == list(expected.index)
+    assert list(merged.columns) == list(expected.columns)
+    scores = [c for c in expected.columns if not c.startswith(("fit_time", "score_time"))]
+    pd.testing.assert_frame_equal(merged[scores], expected[scores])
+    assert merged.attrs["fold_scores"] == expected.attrs["fold_scores"]
+    assert merged.attrs["primary_metric"] == expected.attrs["primary_metric"]
+
+
+# -- explain ------------------------------------------------------------------
+def test_explain_prints_importance_and_rows(capsys):
+    code, out, err = run(capsys, "explain", "--dataset", "breast_cancer", "--epochs", "3",
+                         "--rows", "2", "--top", "4", "--global-rows", "30")
+    assert code == 0
+    assert "skdeep explain" in err  # progress
+    assert "SHAP: deep explainer, values in probability units" in out
+    assert "Top 4 features by mean |SHAP| over 30 held-out rows" in out
+    data = load_dataset("breast_cancer")
+    top_block = out.split("Top 4 features")[1].split("\nRow ")[0].splitlines()[2:6]
+    assert len(top_block) == 4
+    assert all(any(f in line for f in data.X.columns) for line in top_block)
+    blocks = out.split("\nRow ")[1:]
+    assert len(blocks) == 2
+    for block in blocks:
+        assert "predicted" in block and "true" in block and "26 other features" in block
+        # base value + contributions = output (the explained probability)
+        base, output = (float(x) for x in block.split("base value ")[1].split("\n")[0].split(" -> output "))
+        shap_sum = sum(float(line.split()[-1]) for line in block.splitlines()[3:])
+        assert base + shap_sum == pytest.approx(output, abs=2e-3)
+
+
+def test_explain_other_model_and_csv(capsys, toy_csv):
+    code, out, _ = run(capsys, "explain", "--dataset", "iris", "--model", "linear", "--rows", "3", "-q")
+    assert code == 0
+    assert "LogisticRegression fitted on 120 rows" in out and out.count("\nRow ") == 3
+    # Three rows, three predicted classes: the first row of each predicted class is shown.
+    predicted = {line.split("predicted ")[1].split(" ")[0] for line in out.splitlines() if line.startswith("Row ")}
+    assert predicted == {"setosa", "versicolor", "virginica"}
+
+    code, out, _ = run(capsys, "explain", "--dataset", toy_csv, "--target", "price", "--epochs", "2",
+                       "--rows", "1", "--global-rows", "8", "--background", "15", "-q")
+    assert code == 0
+    assert "regression" in out and "kernel explainer" in out
+    assert "color" in out and "values in units of 'price'" in out
+
+
+def test_python_dash_m():
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.run([sys.executable, "-m", "skdeep", "compare", "--dataset", "nope"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2
+    assert "unknown dataset 'nope'" in proc.stderr

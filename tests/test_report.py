@@ -1,0 +1,352 @@
+"""``skdeep report``: one self-contained HTML file, checked as text and in a real browser.
+
+The browser test drives headless Chromium (Debian's ``chromium`` package) over
+the DevTools protocol on a pipe (``--remote-debugging-pipe``: JSON messages on
+file descriptors 3 and 4, no websocket library needed). It loads the report,
+fails on any console message, uncaught exception, log error or request that is
+not the file itself or a ``data:`` URI, checks the rendered DOM, and saves a
+screenshot. It is skipped when no Chromium is installed (CI installs it).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from html.parser import HTMLParser
+
+import pytest
+
+from skdeep.cli import main
+from skdeep.report import Settings, load_dataset
+from skdeep.report._html import comparison_table, contributions_table, importance_table
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+TINY = ["--epochs", "3", "--cv", "2", "--hidden-layer-sizes", "16,8", "--global-rows", "30", "--quiet"]
+
+
+class _Page(HTMLParser):
+    """Tags, attributes and text of a page, with the tables' rows counted."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.tables: list[dict] = []  # class and number of body rows
+        self._stack: list[dict] = []
+        self._in_tbody = False
+        self.text: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        if tag == "table":
+            self._stack.append({"class": attrs.get("class", ""), "rows": 0})
+        elif tag == "tbody":
+            self._in_tbody = True
+        elif tag == "tr" and self._in_tbody and self._stack:
+            self._stack[-1]["rows"] += 1
+
+    def handle_endtag(self, tag):
+        if tag == "table" and self._stack:
+            self.tables.append(self._stack.pop())
+        elif tag == "tbody":
+            self._in_tbody = False
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def find(self, tag):
+        return [attrs for t, attrs in self.tags if t == tag]
+
+    def tables_of(self, css_class):
+        return [t for t in self.tables if t["class"] == css_class]
+
+
+def _make_report(tmp_path_factory, name, *extra):
+    path = tmp_path_factory.mktemp("report") / f"{name}.html"
+    code = main(["report", "--dataset", name, *TINY, "--output", str(path), *extra])
+    assert code == 0
+    return path, path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def binary_report(tmp_path_factory):
+    return _make_report(tmp_path_factory, "breast_cancer", "--rows", "2")
+
+
+def _expected_images(n_rows: int, n_beeswarms: int) -> int:
+    # comparison, training curves, network, SHAP bar, beeswarm(s), one per explained row
+    return 4 + n_beeswarms + n_rows
+
+
+def _assert_self_contained(text: str, page: _Page) -> None:
+    assert not page.find("script"), "the report must not need JavaScript"
+    for attrs in page.find("link"):
+        assert attrs.get("href", "").startswith("data:"), attrs
+    for tag, attrs in page.tags:
+        for key in ("src", "href", "srcset", "poster", "action", "data"):
+            value = attrs.get(key)
+            if value is not None:
+                assert value.startswith(("data:", "#")), f"<{tag} {key}={value[:60]!r}> leaves the file"
+    without_images = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)
+    assert not re.search(r"(https?|ftp|file)://|//[a-z0-9-]+\.[a-z]", without_images, re.I)
+    assert "@import" not in text and "url(" not in text and "@font-face" not in text
+
+
+def test_binary_report_structure(binary_report):
+    path, text = binary_report
+    assert text.startswith("<!DOCTYPE html>")
+    page = _Page(text)
+    _assert_self_contained(text, page)
+
+    images = page.find("img")
+    assert len(images) == _expected_images(n_rows=2, n_beeswarms=1)
+    for attrs in images:
+        assert attrs["src"].startswith("data:image/png;base64,")
+        assert base64.b64decode(attrs["src"].split(",", 1)[1]).startswith(PNG_MAGIC)
+        assert attrs.get("alt")
+
+    ids = {attrs.get("id") for tag, attrs in page.tags if tag == "section"}
+    assert ids == {"data", "comparison", "training", "network", "importance", "rows"}
+    comparison = page.tables_of("comparison")
+    assert len(comparison) == 1 and comparison[0]["rows"] == 4  # four default models
+    assert page.tables_of("importance")[0]["rows"] == 10
+    contributions = page.tables_of("contributions")
+    assert len(contributions) == 2 and all(t["rows"] == 11 for t in contributions)  # top 10 + "20 other"
+    body = " ".join(page.text)
+    for model in ("KerasClassifier", "LogisticRegression", "RandomForest", "HistGradientBoosting"):
+        assert model in body
+    assert "Decision plot of row" in body and "worst" in body
+    assert "Command: " in body and "skdeep report --dataset breast_cancer" in body
+
+
+def test_regression_and_multiclass_reports(tmp_path_factory):
+    _, text = _make_report(tmp_path_factory, "diabetes", "--rows", "1", "--models", "linear")
+    page = _Page(text)
+    _assert_self_contained(text, page)
+    assert len(page.find("img")) == _expected_images(n_rows=1, n_beeswarms=1)
+    assert page.tables_of("comparison")[0]["rows"] == 2  # the network is always added
+    assert "Waterfall of row" in " ".join(page.text)
+
+    _, text = _make_report(tmp_path_factory, "iris", "--rows", "3", "--models", "network", "--top", "3",
+                           "--epochs", "40")  # enough for the network to predict all three classes
+    page = _Page(text)
+    assert len(page.find("img")) == _expected_images(n_rows=3, n_beeswarms=3)  # one beeswarm per class
+    assert page.tables_of("importance")[0]["rows"] == 3
+    body = " ".join(page.text)
+    for name in ("setosa", "versicolor", "virginica"):
+        assert f"predicted {name}" in body  # one row per predicted class
+
+
+def test_html_pieces_escape_text():
+    import pandas as pd
+
+    frame = pd.DataFrame({"rank": pd.array([1, 2], dtype="Int64"), "accuracy_mean": [0.9, 0.8],
+                          "accuracy_std": [0.01, 0.02], "neg_log_loss_mean": [-0.3, float("nan")],
+                          "neg_log_loss_std": [0.1, 0.0], "fit_time_mean": [1.0, 2.0]},
+                         index=["<b>net</b>", "lin & co"])
+    frame.attrs["metrics"] = ["accuracy", "neg_log_loss"]
+    html = comparison_table(frame)
+    assert "&lt;b&gt;net&lt;/b&gt;" in html and "lin &amp; co" in html and "<b>" not in html
+    assert "0.3000 ± 0.1000" in html and "failed" in html and 'class="best"' in html
+    assert "log loss ↓" in html
+    html = importance_table(pd.Series([2.0, 1.0], index=["x<y", "z"]), top_k=5)
+    assert "x&lt;y" in html and "width:140px" in html and "width:70px" in html
+    html = contributions_table(pd.DataFrame({"feature": ["a"], "value": ["<1>"], "shap": [-0.5]}))
+    assert "&lt;1&gt;" in html and 'class="num neg"' in html
+
+
+def test_report_settings_default_is_quick_enough():
+    """The README demo settings: 30 epochs, 5 folds (the full run is timed in the docs)."""
+    settings = Settings()
+    assert settings.epochs == 30 and settings.cv == 5
+    assert load_dataset("breast_cancer").X.shape == (569, 30)
+
+
+# -- a real browser -----------------------------------------------------------
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+_LAUNCHER = """
+import fcntl, os, sys
+high = [fcntl.fcntl(int(fd), fcntl.F_DUPFD, 10) for fd in sys.argv[1:3]]
+for target, fd in zip((3, 4), high):
+    os.dup2(fd, target)
+    os.set_inheritable(target, True)
+os.execv(sys.argv[3], sys.argv[3:])
+"""
+
+
+class DevTools:
+    """Headless Chromium driven over ``--remote-debugging-pipe`` (fd 3 in, fd 4 out)."""
+
+    def __init__(self, binary: str, width: int = 1280, height: int = 1000):
+        self.profile = tempfile.mkdtemp(prefix="skdeep-chromium-")
+        self.log = open(os.path.join(self.profile, "stderr.log"), "w+b")
+        to_chrome_r, self._to_chrome = os.pipe()
+        self._from_chrome, from_chrome_w = os.pipe()
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--no-default-browser-check",
+                 "--disable-extensions", "--hide-scrollbars", "--mute-audio", f"--window-size={width},{height}",
+                 f"--user-data-dir={self.profile}", "--remote-debugging-pipe", "about:blank"]
+        # The pipe protocol wants fd 3 (commands in) and fd 4 (replies out); a tiny Python
+        # launcher moves the pipe ends there (via fds >= 10, so neither clobbers the other).
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCHER, str(to_chrome_r), str(from_chrome_w), binary, *flags],
+            pass_fds=(to_chrome_r, from_chrome_w), stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
+        )
+        os.close(to_chrome_r)
+        os.close(from_chrome_w)
+        self._buffer = b""
+        self._next_id = 0
+        self.events: list[dict] = []
+
+    def stderr(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")[-3000:]
+
+    def send(self, method: str, params: dict | None = None, session: str | None = None) -> int:
+        self._next_id += 1
+        message = {"id": self._next_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self._to_chrome, json.dumps(message).encode() + b"\0")
+        return self._next_id
+
+    def wait_for(self, predicate, timeout: float = 30.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            while b"\0" in self._buffer:
+                raw, self._buffer = self._buffer.split(b"\0", 1)
+                message = json.loads(raw)
+                if predicate(message):
+                    return message
+                self.events.append(message)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no answer from Chromium; its stderr:\n{self.stderr()}")
+            ready, _, _ = select.select([self._from_chrome], [], [], min(remaining, 0.5))
+            if ready:
+                chunk = os.read(self._from_chrome, 1 << 20)
+                if not chunk:
+                    raise RuntimeError(f"Chromium closed the pipe; its stderr:\n{self.stderr()}")
+                self._buffer += chunk
+
+    def call(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
+        i = self.send(method, params, session)
+        reply = self.wait_for(lambda m: m.get("id") == i)
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply["result"]
+
+    def drain(self, seconds: float) -> None:
+        try:
+            self.wait_for(lambda m: False, timeout=seconds)
+        except TimeoutError:
+            pass
+
+    def close(self) -> None:
+        try:
+            if self.proc.poll() is None:
+                self.send("Browser.close")
+                self.proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        finally:
+            for fd in (self._to_chrome, self._from_chrome):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            self.log.close()
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+
+DOM_PROBE = """JSON.stringify({
+  title: document.title,
+  h1: document.querySelector('h1') && document.querySelector('h1').textContent,
+  images: [...document.images].map(i => ({ok: i.complete && i.naturalWidth > 0,
+                                          w: i.getBoundingClientRect().width,
+                                          h: i.getBoundingClientRect().height,
+                                          data: i.currentSrc.startsWith('data:image/png;base64,')})),
+  comparisonRows: document.querySelectorAll('table.comparison tbody tr').length,
+  bestModel: (document.querySelector('table.comparison tr.best td:nth-child(2)') || {}).textContent,
+  tables: document.querySelectorAll('table').length,
+  sections: [...document.querySelectorAll('section h2')].map(h => h.textContent),
+  bodyWidth: document.documentElement.scrollWidth,
+  bodyHeight: document.documentElement.scrollHeight,
+  viewport: window.innerWidth,
+  resources: performance.getEntriesByType('resource').map(r => r.name.slice(0, 40)),
+})"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the DevTools pipe needs POSIX file descriptors")
+@pytest.mark.skipif(_chromium() is None,
+                    reason="Chromium is not installed (Debian: apt-get install -y chromium); CI installs it")
+def test_report_in_headless_chromium(binary_report, tmp_path):
+    binary = _chromium()
+    path, _ = binary_report
+    url = path.resolve().as_uri()
+    browser = DevTools(binary)
+    try:
+        target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = browser.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        for domain in ("Runtime", "Log", "Page", "Network"):
+            browser.call(f"{domain}.enable", session=session)
+        browser.call("Emulation.setDeviceMetricsOverride",
+                     {"width": 1280, "height": 1000, "deviceScaleFactor": 1, "mobile": False}, session=session)
+        browser.call("Page.navigate", {"url": url}, session=session)
+        browser.wait_for(lambda m: m.get("method") == "Page.loadEventFired" and m.get("sessionId") == session)
+        browser.drain(0.5)  # late console messages, if any
+        dom = json.loads(browser.call("Runtime.evaluate", {"expression": DOM_PROBE, "returnByValue": True},
+                                      session=session)["result"]["value"])
+        shot = browser.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True},
+                            session=session)["data"]
+    finally:
+        browser.close()
+
+    # No console output, no uncaught exception, no log error (e.g. a failed load).
+    complaints = [e for e in browser.events
+                  if e.get("method") in ("Runtime.consoleAPICalled", "Runtime.exceptionThrown")
+                  or (e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] in ("error", "warning"))]
+    assert not complaints, json.dumps(complaints, indent=1)[:2000]
+    # Nothing was fetched but the file itself and its data: images.
+    requests = [e["params"]["request"]["url"] for e in browser.events
+                if e.get("method") == "Network.requestWillBeSent"]
+    assert url in requests
+    assert all(r == url or r.startswith("data:") for r in requests), [r[:80] for r in requests]
+    failed = [e for e in browser.events if e.get("method") == "Network.loadingFailed"]
+    assert not failed, failed
+
+    # The rendered page: title, tables and every image decoded with a real size.
+    assert dom["title"] == "skdeep report: breast_cancer" == dom["h1"]
+    assert dom["comparisonRows"] == 4 and dom["bestModel"]
+    assert dom["tables"] >= 5  # data, comparison, importance, two rows
+    assert dom["sections"] == ["Data", "Model comparison", "Training curves", "Network",
+                               "Global feature importance", "Per-row explanations"]
+    assert len(dom["images"]) == _expected_images(n_rows=2, n_beeswarms=1)
+    for image in dom["images"]:
+        assert image["ok"] and image["data"] and image["w"] > 200 and image["h"] > 100, image
+    assert dom["bodyWidth"] <= dom["viewport"], "the page scrolls sideways at 1280 px"
+    assert not [r for r in dom["resources"] if not r.startswith("data:")]
+
+    png = base64.b64decode(shot)
+    assert png.startswith(PNG_MAGIC) and len(png) > 50_000
+    screenshot = os.environ.get("SKDEEP_REPORT_SCREENSHOT") or str(tmp_path / "report.png")
+    with open(screenshot, "wb") as handle:
+        handle.write(png)
