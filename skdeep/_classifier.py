@@ -42,7 +42,8 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         The optimizer; ``optimizer__<arg>`` parameters go to its constructor.
         An optimizer object is copied from its config, never trained itself.
     learning_rate : float or None, default=0.001
-        Learning rate; None keeps the optimizer's own; ``optimizer__learning_rate`` wins.
+        Learning rate for an optimizer named by string or class (an optimizer object keeps
+        its own); None keeps the optimizer's default; ``optimizer__learning_rate`` wins.
     loss : str, keras.losses.Loss, callable or None, default=None
         None picks binary cross-entropy (binary, multilabel) or sparse categorical
         cross-entropy (multiclass); ``"categorical_crossentropy"`` trains on one-hot

@@ -25,7 +25,9 @@ DEFAULT_LOSS = {
 def make_optimizer(optimizer, learning_rate, kwargs: dict[str, Any]) -> keras.optimizers.Optimizer:
     """A fresh optimizer; ``optimizer__*`` kwargs win over ``learning_rate``."""
     kwargs = dict(kwargs)
-    if learning_rate is not None:
+    # learning_rate applies to optimizers given by name or class; an optimizer object
+    # keeps its own settings (optimizer__learning_rate still overrides them).
+    if learning_rate is not None and isinstance(optimizer, (str, type)):
         kwargs.setdefault("learning_rate", learning_rate)
     try:
         if isinstance(optimizer, str):
@@ -52,6 +54,11 @@ def make_loss(loss, task: str, kwargs: dict[str, Any], dtype: str = "float32"):
         if isinstance(loss, str):
             # The class, not the bare function, so reduction and sample weights behave as in fit.
             return type(keras.losses.get(_class_name(loss)))(**{"dtype": dtype, **kwargs})
+        if kwargs:
+            raise ValueError(
+                f"loss__{sorted(kwargs)[0]} was given but loss is an object; loss__* parameters "
+                "configure a loss given by name (e.g. loss='huber', loss__delta=2.0)."
+            )
         if isinstance(loss, keras.losses.Loss):
             return loss
         return keras.losses.LossFunctionWrapper(loss, name=getattr(loss, "__name__", None), dtype=dtype)

@@ -127,6 +127,11 @@ def call_build_function(build_fn: Callable, meta: dict[str, Any], kwargs: dict[s
 def make_network(model, meta: dict[str, Any], mlp_params: dict[str, Any], kwargs: dict[str, Any]) -> keras.Model:
     """Resolve the ``model`` parameter into a fresh, unbuilt-weights Keras model."""
     if model is None:
+        if kwargs:
+            raise ValueError(
+                f"model__{sorted(kwargs)[0]} was given but model=None builds the built-in network; "
+                "model__* parameters go to a build function passed as model=."
+            )
         return build_mlp(meta["n_features_in"], meta["n_outputs"], meta["task"], **mlp_params)
     if isinstance(model, keras.Model):
         # Like sklearn's clone: same architecture, fresh weights; never train the user's object.
@@ -137,6 +142,8 @@ def make_network(model, meta: dict[str, Any], mlp_params: dict[str, Any], kwargs
         raise TypeError(
             f"model must be None, a keras.Model or a function returning one; got {type(network).__name__}."
         )
+    if not network.built:  # subclassed models create their weights on first call
+        network(np.zeros((1, meta["n_features_in"]), dtype=mlp_params.get("dtype", "float32")))
     return network
 
 

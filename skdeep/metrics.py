@@ -94,7 +94,14 @@ def get(metric, *, task: str, one_hot: bool = False, n_classes: int | None = Non
         cls = keras.metrics.Precision if name == "precision" else keras.metrics.Recall
         return cls(name=metric)
     if name in ("auc", "roc_auc"):
+        if task == "multiclass" and not one_hot:
+            raise ValueError(
+                "'auc' needs binary or multilabel targets here; for multiclass ROC AUC per "
+                "epoch use the callback skdeep.callbacks.ROCAUC (one-vs-rest)."
+            )
         return keras.metrics.AUC(name=metric, multi_label=task == "multilabel")
+    if name == "rmse":
+        return keras.metrics.RootMeanSquaredError(name=metric)
     if name in ("r2", "r2_score"):
         if task != "regression":
             raise ValueError("'r2' is a regression metric.")

@@ -210,3 +210,34 @@ def test_training_continues_identically_after_unpickling(data):
     clf.partial_fit(X, y)
     twin.partial_fit(X, y)
     np.testing.assert_allclose(twin.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
+
+
+def test_optimizer_object_keeps_its_learning_rate_and_rmse_metric(data):
+    X, y = data
+    clf = KerasClassifier(optimizer=keras.optimizers.SGD(learning_rate=0.1), epochs=1).fit(X, y)
+    assert float(clf.model_.optimizer.learning_rate) == pytest.approx(0.1)
+    reg = KerasRegressor(metrics=["rmse"], epochs=2).fit(X, X[:, 0])
+    np.testing.assert_allclose(reg.history_["rmse"], np.sqrt(reg.history_["loss"]), rtol=1e-3)
+
+
+def test_lambda_callback_batch_hooks_trigger_fallback(data):
+    X, y = data
+    seen = []
+    cb = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(batch))
+    KerasClassifier(hidden_layer_sizes=(4,), epochs=1, callbacks=[cb]).fit(X, y)
+    assert len(seen) == int(np.ceil(len(X) / 32))
+
+
+def test_unbuilt_subclassed_model_from_build_function(data):
+    X, y = data
+
+    class Sub(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1, activation="sigmoid")
+
+        def call(self, x, training=False):
+            return self.dense(x)
+
+    clf = KerasClassifier(model=lambda: Sub(), epochs=15, random_state=0).fit(X, y)
+    assert clf.predict(X).shape == (len(X),) and clf.score(X, y) > 0.8

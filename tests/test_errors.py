@@ -116,3 +116,17 @@ def test_failed_fit_keeps_previous_model(fitted):
         fitted.fit(np.full_like(X, np.nan), y)
     assert fitted.model_ is model
     assert fitted.predict(X).shape == (len(X),)
+
+
+def test_routed_parameters_without_a_target_are_refused():
+    import keras
+
+    with pytest.raises(ValueError, match="model__width was given but model=None"):
+        KerasClassifier(model__width=3, epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="loss__delta was given but loss is an object"):
+        KerasRegressor(loss=keras.losses.Huber(), loss__delta=5.0, epochs=1).fit(X, X[:, 0])
+
+
+def test_multiclass_auc_points_to_the_callback():
+    with pytest.raises(ValueError, match="skdeep.callbacks.ROCAUC"):
+        KerasClassifier(metrics=["auc"], epochs=1).fit(X, np.arange(len(X)) % 3)

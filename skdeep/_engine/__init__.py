@@ -49,7 +49,8 @@ def fallback_reason(model: keras.Model, callbacks, fit_kwargs: dict) -> str | No
         return f"{type(model).__name__} overrides train_step"
     for cb in callbacks:
         for hook in _BATCH_HOOKS:
-            if getattr(type(cb), hook, None) is not getattr(keras.callbacks.Callback, hook):
+            # Overridden in the class, or set on the instance (as LambdaCallback does).
+            if hook in vars(cb) or getattr(type(cb), hook, None) is not getattr(keras.callbacks.Callback, hook):
                 return f"callback {type(cb).__name__} uses batch hooks ({hook})"
     return None
 
