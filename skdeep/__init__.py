@@ -1,7 +1,24 @@
-"""skdeep: scikit-learn estimators backed by configurable Keras 3 deep networks."""
+"""skdeep: scikit-learn estimators backed by configurable Keras 3 deep networks.
 
-from ._classifier import KerasClassifier
-from ._regressor import KerasRegressor
+The estimators are imported on first use, so ``import skdeep`` (and the
+``skdeep --help`` command line) does not start Keras or its backend.
+"""
+
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 __all__ = ["KerasClassifier", "KerasRegressor", "__version__"]
+
+_LAZY = {"KerasClassifier": "._classifier", "KerasRegressor": "._regressor"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module 'skdeep' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

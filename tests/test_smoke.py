@@ -34,3 +34,12 @@ def test_regressor_and_engines_agree():
 def test_reports_backend():
     print("keras backend:", keras.backend.backend())
     assert keras.backend.backend() in ("tensorflow", "jax", "torch")
+
+
+def test_import_skdeep_starts_no_backend():
+    import subprocess
+    import sys
+
+    code = "import sys, skdeep; print('keras' in sys.modules, 'tensorflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
