@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import keras
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
@@ -153,11 +154,12 @@ class BaseKerasEstimator(BaseEstimator):
         X, y = self._validate_X(X, y, reset=reset)
         sw = self._sample_weight(sample_weight, X, y)
         if reset:
-            self._seed_ = _draw_seed(self.random_state)
-            self.target_encoder_ = self._make_target_encoder(classes).fit(y, **self._encoder_fit_kwargs(classes, sw))
-            self.model_ = self._build(X.shape[1])
-            self.history_ = {}
-            self.n_iter_ = 0
+            # Build everything first, assign last: a failed refit keeps the fitted state.
+            seed = _draw_seed(self.random_state)
+            encoder = self._make_target_encoder().fit(y, **self._encoder_fit_kwargs(classes, sw))
+            model = self._build(X.shape[1], encoder, seed)
+            self._seed_, self.target_encoder_, self.model_ = seed, encoder, model
+            self.history_, self.n_iter_ = {}, 0
         y_enc = self.target_encoder_.transform(y)
         if y_enc.dtype.kind == "f":
             y_enc = y_enc.astype(X.dtype, copy=False)
@@ -166,7 +168,7 @@ class BaseKerasEstimator(BaseEstimator):
             self.model_,
             data,
             loss=self.model_.loss,
-            metrics=self._make_metrics(),
+            metrics=self._make_metrics(self.target_encoder_),
             epochs=epochs,
             initial_epoch=self.n_iter_,
             batch_size=self.batch_size or len(data.x),
@@ -184,8 +186,7 @@ class BaseKerasEstimator(BaseEstimator):
     def _encoder_fit_kwargs(self, classes, sample_weight) -> dict:
         return {}
 
-    def _build(self, n_features: int):
-        enc = self.target_encoder_
+    def _build(self, n_features: int, enc, seed: int):
         params = self.get_params(deep=False)
         meta = {
             "n_features_in": n_features, "n_outputs": enc.n_outputs_, "task": enc.task_,
@@ -199,9 +200,9 @@ class BaseKerasEstimator(BaseEstimator):
             mlp.update(target_mean=enc.mean_, target_scale=enc.scale_)
         # Always seeded (from fresh entropy when random_state is None) so Keras's
         # default seeds never advance the caller's Python RNG.
-        with _network.seeded(self._seed_):
+        with _network.seeded(seed):
             network = _network.make_network(self.model, meta, mlp, routed(params, "model"))
-        self._adapt_encoder(network)
+        self._adapt_encoder(network, enc)
         _network.check_network(network, n_features, enc.n_outputs_)
         one_hot = getattr(enc, "one_hot", False)
         loss = self.loss if self.loss is not None or not one_hot else "categorical_crossentropy"
@@ -209,16 +210,15 @@ class BaseKerasEstimator(BaseEstimator):
             network,
             optimizer=_compile.make_optimizer(self.optimizer, self.learning_rate, routed(params, "optimizer")),
             loss=_compile.make_loss(loss, enc.task_, routed(params, "loss"), self.dtype),
-            metrics=self._make_metrics(),
+            metrics=self._make_metrics(enc),
             **routed(params, "compile"),
         )
 
-    def _make_metrics(self) -> list:
-        enc = self.target_encoder_
+    def _make_metrics(self, enc) -> list:
         n_classes = len(enc.classes_) if enc.task_ == "multiclass" else None
         return _compile.make_metrics(self.metrics, enc.task_, getattr(enc, "one_hot", False), n_classes)
 
-    def _adapt_encoder(self, network) -> None:
+    def _adapt_encoder(self, network, enc) -> None:
         """Hook: let the target encoding follow the user's output layer."""
 
     def _train_data(self, X, y_enc, sw, y) -> _engine.TrainData:
@@ -234,8 +234,6 @@ class BaseKerasEstimator(BaseEstimator):
         return _engine.TrainData(X[tr], y_enc[tr], sw[tr], (X[va], y_enc[va], sw[va]))
 
     def _callbacks(self, data) -> list:
-        import keras
-
         callbacks = list(self.callbacks or [])
         if self.early_stopping:
             monitor = "val_loss" if data.validation is not None else "loss"

@@ -171,14 +171,13 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         """
         return self._fit(X, y, sample_weight, reset=not hasattr(self, "model_"), epochs=1, classes=classes)
 
-    def _make_target_encoder(self, classes):
+    def _make_target_encoder(self):
         return ClassifierTargetEncoder(one_hot=wants_one_hot(self.loss) if self.loss is not None else False)
 
     def _encoder_fit_kwargs(self, classes, sample_weight) -> dict:
         return {"classes": classes}
 
-    def _adapt_encoder(self, network) -> None:
-        enc = self.target_encoder_
+    def _adapt_encoder(self, network, enc) -> None:
         outputs = getattr(network, "outputs", None)
         if enc.task_ == "binary" and not enc.one_hot and outputs and outputs[0].shape[-1] == 2:
             enc.one_hot, enc.n_outputs_ = True, 2  # a two-unit softmax head

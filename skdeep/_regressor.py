@@ -60,7 +60,7 @@ early_stopping, patience, callbacks, random_state, verbose, warm_start, engine, 
         """Train one epoch, keeping the weights and optimizer state of earlier calls."""
         return self._fit(X, y, sample_weight, reset=not hasattr(self, "model_"), epochs=1)
 
-    def _make_target_encoder(self, classes=None):
+    def _make_target_encoder(self):
         return RegressorTargetEncoder()
 
     def _encoder_fit_kwargs(self, classes, sample_weight) -> dict:

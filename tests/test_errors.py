@@ -130,3 +130,14 @@ def test_routed_parameters_without_a_target_are_refused():
 def test_multiclass_auc_points_to_the_callback():
     with pytest.raises(ValueError, match="skdeep.callbacks.ROCAUC"):
         KerasClassifier(metrics=["auc"], epochs=1).fit(X, np.arange(len(X)) % 3)
+
+
+def test_failed_refit_keeps_the_fitted_state(fitted):
+    model, encoder, proba = fitted.model_, fitted.target_encoder_, fitted.predict_proba(X)
+    fitted.set_params(loss="not_a_loss")
+    with pytest.raises(ValueError, match="Unknown loss"):
+        fitted.fit(X, np.where(y == 1, "yes", "no"))  # new labels, and the build fails
+    fitted.set_params(loss=None)
+    assert fitted.model_ is model and fitted.target_encoder_ is encoder
+    np.testing.assert_array_equal(fitted.predict_proba(X), proba)
+    assert list(fitted.classes_) == [0, 1]
