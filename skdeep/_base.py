@@ -150,6 +150,10 @@ class BaseKerasEstimator(BaseEstimator):
         return self._fit(X, y, sample_weight, reset=not (self.warm_start and fitted), epochs=self.epochs)
 
     def _fit(self, X, y, sample_weight, *, reset: bool, epochs: int, classes=None):
+        with _network.keras_names_kept():
+            return self._fit_named(X, y, sample_weight, reset=reset, epochs=epochs, classes=classes)
+
+    def _fit_named(self, X, y, sample_weight, *, reset: bool, epochs: int, classes=None):
         self._check_params()
         X, y = self._validate_X(X, y, reset=reset)
         sw = self._sample_weight(sample_weight, X, y)
@@ -247,7 +251,8 @@ class BaseKerasEstimator(BaseEstimator):
     def _network_outputs(self, X) -> np.ndarray:
         check_is_fitted(self)
         X, _ = self._validate_X(X, reset=False)
-        return _engine.predict(self.model_, X)
+        with _network.keras_names_kept():
+            return _engine.predict(self.model_, X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
