@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import importlib
 
+from ._config import config_context, get_config, set_config
+
 __version__ = "0.1.0"
-__all__ = ["KerasClassifier", "KerasRegressor", "__version__"]
+__all__ = ["KerasClassifier", "KerasRegressor", "config_context", "get_config", "set_config", "__version__"]
 
 _LAZY = {"KerasClassifier": "._classifier", "KerasRegressor": "._regressor"}
 

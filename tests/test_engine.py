@@ -6,6 +6,7 @@ import os
 import pickle
 import random
 import warnings
+import weakref
 
 import joblib
 import keras
@@ -15,6 +16,7 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import cross_val_score
 from sklearn.preprocessing import StandardScaler
 
+import skdeep
 from skdeep import KerasClassifier, KerasRegressor
 from skdeep._engine import _compiled
 
@@ -149,6 +151,29 @@ def test_fast_predict_matches_keras_predict(data):
     assert clf.predict(big).shape == (len(big),)
 
 
+def test_repeated_predict_reads_the_current_weights(data):
+    X, y = data
+    clf = KerasClassifier(hidden_layer_sizes=(8,), epochs=1, random_state=0).fit(X, y)
+
+    def keras_proba():
+        return clf.model_.predict(X[:3].astype("float32"), verbose=0)[:, 0]
+
+    expected = keras_proba()
+    for _ in range(_compiled.OWN_FORWARD_AFTER + 2):
+        np.testing.assert_allclose(clf.predict_proba(X[:3])[:, 1], expected, rtol=1e-5, atol=1e-6)
+    if keras.backend.backend() == "tensorflow":  # a served model gets a compiled forward of its own
+        assert callable(_compiled._OWN_FORWARD[clf.model_])
+    clf.partial_fit(X, y)  # updates model_'s variables in place
+    np.testing.assert_allclose(clf.predict_proba(X[:3])[:, 1], keras_proba(), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(keras_proba(), expected)
+    clf.model_.set_weights([np.zeros_like(w) for w in clf.model_.get_weights()])
+    np.testing.assert_allclose(clf.predict_proba(X[:3])[:, 1], 0.5)
+    model = weakref.ref(clf.model_)
+    del clf
+    gc.collect()
+    assert model() is None  # the cached forward does not keep the network alive
+
+
 def test_fit_changes_nothing_global(data):
     X, y = data
     np_state, py_state = np.random.get_state(), random.getstate()
@@ -256,3 +281,57 @@ def test_unbuilt_subclassed_model_from_build_function(data):
 
     clf = KerasClassifier(model=lambda: Sub(), epochs=15, random_state=0).fit(X, y)
     assert clf.predict(X).shape == (len(X),) and clf.score(X, y) > 0.8
+
+
+@pytest.mark.parametrize("extra", [{}, {"dropout": 0.2, "validation_split": 0.2, "metrics": ["accuracy"]}])
+def test_streamed_training_matches_resident(data, monkeypatch, extra):
+    X, y = data
+    chunks = []
+    parts = _compiled._epoch_parts
+
+    def recording_parts(trainer, data, resident, chunk, perm):
+        for arrays, order in parts(trainer, data, resident, chunk, perm):
+            chunks.append(len(order))
+            yield arrays, order
+
+    monkeypatch.setattr(_compiled, "_epoch_parts", recording_parts)
+
+    def fit():
+        return KerasClassifier(hidden_layer_sizes=(8,), epochs=3, batch_size=32, random_state=0,
+                               engine="compiled", **extra).fit(X, y)
+
+    resident = fit()
+    n_train = len(X) - int(np.ceil(len(X) * extra.get("validation_split", 0)))
+    assert chunks == [n_train] * 3
+    chunks.clear()
+    # A row is 30 float32 features + a float32 target + a float32 weight = 128 bytes:
+    # a 70-row budget streams chunks of two 32-row batches.
+    with skdeep.config_context(device_budget_bytes=128 * 70):
+        streamed = fit()
+    assert chunks[: -(-n_train // 64)] == [64] * (n_train // 64) + [n_train % 64] * bool(n_train % 64)
+    assert len(chunks) == 3 * -(-n_train // 64)
+    assert streamed.history_ == resident.history_
+    for a, b in zip(streamed.model_.get_weights(), resident.model_.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_large_validation_set_is_evaluated_in_chunks(data, monkeypatch):
+    X, y = data
+    X, y = np.repeat(X, 4, axis=0), np.repeat(y, 4)
+    clf = KerasClassifier(hidden_layer_sizes=(4,), epochs=1, validation_split=0.5, metrics=["accuracy"],
+                          random_state=0).fit(X, y)
+    monkeypatch.setattr(_compiled, "PREDICT_CHUNK", 64)
+    chunked = KerasClassifier(hidden_layer_sizes=(4,), epochs=1, validation_split=0.5, metrics=["accuracy"],
+                              random_state=0).fit(X, y)
+    assert chunked.history_["val_accuracy"] == clf.history_["val_accuracy"]
+    np.testing.assert_allclose(chunked.history_["val_loss"], clf.history_["val_loss"], rtol=1e-6)
+
+
+def test_config_context_restores_and_validates():
+    before = skdeep.get_config()
+    with skdeep.config_context(device_budget_bytes=1024):
+        assert skdeep.get_config()["device_budget_bytes"] == 1024
+    assert skdeep.get_config() == before
+    with pytest.raises(ValueError, match="device_budget_bytes must be a positive int; got 0"):
+        skdeep.set_config(device_budget_bytes=0)
+    assert skdeep.get_config() == before

@@ -1,7 +1,8 @@
 """Training: the one place where a network's weights are updated.
 
 ``train`` picks the engine. The compiled engine (:mod:`._compiled`) runs whole
-epochs as one compiled function with the data resident on the device; the
+epochs as one compiled function with the data on the device (resident, or
+streamed in chunks when larger than the device budget); the
 Keras engine (:mod:`._keras_fit`) is plain ``keras.Model.fit``. The compiled
 engine honours epoch-level behaviour (validation, early stopping, sample
 weights, metrics, epoch hooks of Keras callbacks); when a request needs more

@@ -7,6 +7,10 @@ a variable) and batch size share one trainer from a small cache, so CV folds
 and grid points do not pay compilation again. Each fit copies the estimator's
 weights and optimizer state into the trainer, trains, and copies them back;
 the estimator's ``model_`` stays its own object.
+
+Training data that fit in the device budget (:func:`skdeep.get_config`) are
+copied to the device once per fit; larger data are streamed in chunks of whole
+batches per epoch (:func:`chunk_rows`), visiting the same batches in the same order.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import weakref
 import keras
 import numpy as np
 
+from .._config import get_config
 from .._network import seeded
 from ._shuffle import epoch_order
 
@@ -27,7 +32,9 @@ _CACHE_SIZE = 8
 _CACHE_LOCK = threading.Lock()
 _FORWARD: collections.OrderedDict = collections.OrderedDict()  # architecture -> compiled forward
 _FORWARD_OF: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> compiled forward
+_OWN_FORWARD: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> predicts so far, or own forward
 PREDICT_CHUNK = 8192
+OWN_FORWARD_AFTER = 3
 
 
 def _json(obj) -> str:
@@ -87,10 +94,34 @@ def train(model, data, *, loss, metrics, epochs, initial_epoch, batch_size, call
         trainer.lock.release()
 
 
+def chunk_rows(data, batch_size: int) -> int | None:
+    """Rows per device chunk when the training data exceed the device budget, else None.
+
+    Chunks hold whole batches, so streaming visits exactly the batches that the
+    resident path visits.
+    """
+    row_bytes = sum(a[:1].nbytes for a in (data.x, data.y, data.sample_weight))
+    budget_rows = get_config()["device_budget_bytes"] // max(row_bytes, 1)
+    if len(data.x) <= budget_rows:
+        return None
+    return max(batch_size, budget_rows // batch_size * batch_size)
+
+
+def _epoch_parts(trainer, data, resident, chunk, perm):
+    """``(device arrays, row order)`` pairs covering one epoch's permutation."""
+    if resident is not None:
+        yield resident, perm
+        return
+    for start in range(0, len(perm), chunk):
+        idx = perm[start : start + chunk]
+        yield trainer.put(data.x[idx], data.y[idx], data.sample_weight[idx], rows=chunk), np.arange(len(idx))
+
+
 def _fit_loop(trainer, model, data, *, epochs, initial_epoch, callbacks, verbose, seed):
     trainer.load(model)
-    arrays = trainer.put(data.x, data.y, data.sample_weight)
     n = len(data.x)
+    chunk = chunk_rows(data, trainer.batch_size)
+    resident = trainer.put(data.x, data.y, data.sample_weight) if chunk is None else None
     cbs = keras.callbacks.CallbackList(
         list(callbacks), add_history=False, add_progbar=False, model=model,
         epochs=initial_epoch + epochs, steps=-(-n // trainer.batch_size), verbose=verbose,
@@ -106,7 +137,7 @@ def _fit_loop(trainer, model, data, *, epochs, initial_epoch, callbacks, verbose
             # A callback (e.g. LearningRateScheduler) may have changed the rate on model_.
             lr = float(np.asarray(keras.ops.convert_to_numpy(model.optimizer.learning_rate)))
             trainer.set_learning_rate(lr)
-        logs = trainer.train_epoch(arrays, epoch_order(seed, epoch, n))
+        logs = trainer.train_epoch(_epoch_parts(trainer, data, resident, chunk, epoch_order(seed, epoch, n)), n)
         if data.validation is not None:
             val = trainer.evaluate(*data.validation)
             logs.update({f"val_{k}": v for k, v in val.items()})
@@ -163,12 +194,38 @@ def _template(model: keras.Model) -> keras.Model:
 
 def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
     """Inference-mode outputs of ``model`` on ``x`` as a numpy array, in chunks."""
-    fn = forward_function(model)
-    tv = [v.value for v in model.trainable_variables]
-    ntv = [v.value for v in model.non_trainable_variables]
+    run = _own_forward(model)
+    if run is None:
+        fn = forward_function(model)
+        tv = [v.value for v in model.trainable_variables]
+        ntv = [v.value for v in model.non_trainable_variables]
+
+        def run(chunk):
+            return fn(tv, ntv, chunk)[0]
+
     if len(x) <= PREDICT_CHUNK:
-        return fn(tv, ntv, x)[0]
-    return np.concatenate([fn(tv, ntv, x[i : i + PREDICT_CHUNK])[0] for i in range(0, len(x), PREDICT_CHUNK)])
+        return run(x)
+    return np.concatenate([run(x[i : i + PREDICT_CHUNK]) for i in range(0, len(x), PREDICT_CHUNK)])
+
+
+def _own_forward(model: keras.Model):
+    """``model``'s own compiled forward once it has been asked to predict ``OWN_FORWARD_AFTER`` times.
+
+    The shared forward function takes the weights as inputs, which costs a few
+    hundred microseconds per call on TensorFlow. A model that keeps serving
+    predictions gets a function of its own (one trace) that reads its variables
+    directly; a model that predicts once or twice (a CV fold's score) never pays
+    that trace. None where the backend's shared function is already cheap.
+    """
+    with _CACHE_LOCK:
+        entry = _OWN_FORWARD.get(model, 0)
+        if not isinstance(entry, int):
+            return entry
+        own = None
+        if entry + 1 >= OWN_FORWARD_AFTER:
+            own = _trainer_class().own_forward(model)
+        _OWN_FORWARD[model] = own or entry + 1
+        return own
 
 
 class Trainer:
@@ -188,11 +245,21 @@ class Trainer:
         return [*model.trainable_variables, *model.non_trainable_variables, *optimizer.variables]
 
     def evaluate(self, x, y, sample_weight) -> dict[str, float]:
-        """Loss (with regularization) and metrics on held-out data, inference mode."""
-        outputs, reg = forward_function(self.model)(*self.weights(), x)
-        logs = {"loss": float(self.loss(y, outputs, sample_weight=sample_weight)) + reg}
+        """Loss (with regularization) and metrics on held-out data, inference mode.
+
+        In chunks of ``PREDICT_CHUNK`` rows, so a large validation set never sits
+        on the device whole; the loss is the row-weighted mean of the chunks' losses.
+        """
+        forward, weights = forward_function(self.model), self.weights()
         for m in self.metrics:
             m.reset_state()
-            m.update_state(y, outputs)  # unweighted, as keras.Model.evaluate
-            logs[m.name] = float(np.mean(keras.ops.convert_to_numpy(m.result())))
+        loss, reg = 0.0, 0.0
+        for i in range(0, len(x), PREDICT_CHUNK):
+            yc = y[i : i + PREDICT_CHUNK]
+            outputs, reg = forward(*weights, x[i : i + PREDICT_CHUNK])
+            loss += float(self.loss(yc, outputs, sample_weight=sample_weight[i : i + PREDICT_CHUNK])) * len(yc)
+            for m in self.metrics:
+                m.update_state(yc, outputs)  # unweighted, as keras.Model.evaluate
+        logs = {"loss": loss / len(x) + reg}
+        logs.update({m.name: float(np.mean(keras.ops.convert_to_numpy(m.result()))) for m in self.metrics})
         return logs

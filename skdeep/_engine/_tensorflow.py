@@ -6,6 +6,8 @@ stateful: it updates its template's variables in place inside the graph.
 
 from __future__ import annotations
 
+import weakref
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -30,23 +32,25 @@ class TFTrainer(Trainer):
     def set_learning_rate(self, value) -> None:
         self.optimizer.learning_rate = value
 
-    def put(self, x, y, sample_weight):
+    def put(self, x, y, sample_weight, rows=None):
         return tuple(tf.convert_to_tensor(a) for a in (x, y, sample_weight))
 
-    def train_epoch(self, arrays, perm: np.ndarray) -> dict[str, float]:
+    def train_epoch(self, parts, n: int) -> dict[str, float]:
         for m in self.metrics:
             m.reset_state()
-        total = self._epoch(*arrays, tf.convert_to_tensor(perm, dtype=tf.int32))
-        logs = {"loss": float(total) / len(perm)}
+        total = tf.constant(0.0, tf.float64)
+        for arrays, order in parts:
+            total = self._epoch(*arrays, tf.convert_to_tensor(order, dtype=tf.int32), total)
+        logs = {"loss": float(total) / n}
         logs.update({m.name: float(np.mean(m.result().numpy())) for m in self.metrics})
         return logs
 
-    def _epoch_graph(self, x, y, sample_weight, perm):
+    def _epoch_graph(self, x, y, sample_weight, order, total):
+        """Batches of ``order``'s rows; ``total`` carries the loss sum across chunks."""
         bs = self.batch_size
-        n = tf.shape(perm)[0]
-        total = tf.constant(0.0, tf.float64)
+        n = tf.shape(order)[0]
         for i in tf.range((n + bs - 1) // bs):
-            idx = perm[i * bs : tf.minimum(n, (i + 1) * bs)]
+            idx = order[i * bs : tf.minimum(n, (i + 1) * bs)]
             xb, yb, swb = tf.gather(x, idx), tf.gather(y, idx), tf.gather(sample_weight, idx)
             with tf.GradientTape() as tape:
                 yp = self.model(xb, training=True)
@@ -76,3 +80,13 @@ class TFTrainer(Trainer):
             return out.numpy(), float(reg)
 
         return call
+
+    @staticmethod
+    def own_forward(model):
+        """A compiled ``x -> outputs`` reading ``model``'s variables as they are at each call."""
+        if len(getattr(model, "inputs", None) or ()) != 1 or len(getattr(model, "outputs", None) or ()) != 1:
+            return None
+        ref = weakref.ref(model)  # the function is cached against the model: it must not keep it alive
+        spec = tf.TensorSpec((None, *model.inputs[0].shape[1:]), model.inputs[0].dtype)
+        fn = tf.function(lambda x: ref()(x, training=False), input_signature=[spec]).get_concrete_function()
+        return lambda x: fn(tf.convert_to_tensor(x)).numpy()
