@@ -139,6 +139,10 @@ def test_cross_validation_reuses_one_compiled_trainer(data):
     for lr in (1e-3, 1e-2):
         KerasClassifier(hidden_layer_sizes=(8,), epochs=2, learning_rate=lr, random_state=0).fit(X, y)
     assert len(_compiled._CACHE) == 1
+    if keras.backend.backend() == "tensorflow":
+        # Folds of 240 and 241 rows and the full 300 rows: one trace, not one per row count.
+        (trainer,) = _compiled._CACHE.values()
+        assert [f.experimental_get_tracing_count() for f in trainer._epochs.values()] == [1]
 
 
 def test_fast_predict_matches_keras_predict(data):

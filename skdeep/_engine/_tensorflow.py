@@ -19,7 +19,7 @@ class TFTrainer(Trainer):
     def __init__(self, model, loss, metrics, batch_size):
         super().__init__(model, loss, metrics, batch_size)
         self._vars = self.state_variables(self.model, self.optimizer)
-        self._epoch = tf.function(self._epoch_graph, reduce_retracing=True)
+        self._epochs: dict = {}  # (dtype, row shape) of x, y, sample_weight -> tf.function
 
     def load(self, model) -> None:
         for dst, src in zip(self._vars, self.state_variables(model, model.optimizer), strict=True):
@@ -40,10 +40,23 @@ class TFTrainer(Trainer):
             m.reset_state()
         total = tf.constant(0.0, tf.float64)
         for arrays, order in parts:
-            total = self._epoch(*arrays, tf.convert_to_tensor(order, dtype=tf.int32), total)
+            total = self._epoch_function(arrays)(*arrays, tf.convert_to_tensor(order, dtype=tf.int32), total)
         logs = {"loss": float(total) / n}
         logs.update({m.name: float(np.mean(m.result().numpy())) for m in self.metrics})
         return logs
+
+    def _epoch_function(self, arrays):
+        """The epoch function for these arrays, traced once for any number of rows.
+
+        A signature with unknown row counts: CV folds and chunks of different sizes
+        share one trace (``reduce_retracing`` would trace again for the second size).
+        """
+        key = tuple((a.dtype, tuple(a.shape[1:])) for a in arrays)
+        if key not in self._epochs:
+            spec = [tf.TensorSpec((None, *a.shape[1:]), a.dtype) for a in arrays]
+            spec += [tf.TensorSpec((None,), tf.int32), tf.TensorSpec((), tf.float64)]
+            self._epochs[key] = tf.function(self._epoch_graph, input_signature=spec)
+        return self._epochs[key]
 
     def _epoch_graph(self, x, y, sample_weight, order, total):
         """Batches of ``order``'s rows; ``total`` carries the loss sum across chunks."""
@@ -73,10 +86,15 @@ class TFTrainer(Trainer):
             out, _, losses = template.stateless_call(tv, ntv, x, training=False, return_losses=True)
             return out, (tf.add_n(losses) if losses else tf.constant(0.0))
 
-        fn = tf.function(forward, reduce_retracing=True)
+        fns: dict = {}  # x's dtype and row shape -> tf.function traced for any number of rows
 
         def call(tv, ntv, x):
-            out, reg = fn(tv, ntv, tf.convert_to_tensor(x))
+            x = tf.convert_to_tensor(x)
+            key = (x.dtype, tuple(x.shape[1:]))
+            if key not in fns:
+                spec = [[tf.TensorSpec(v.shape, v.dtype) for v in vs] for vs in (tv, ntv)]
+                fns[key] = tf.function(forward, input_signature=[*spec, tf.TensorSpec((None, *x.shape[1:]), x.dtype)])
+            out, reg = fns[key](tv, ntv, x)
             return out.numpy(), float(reg)
 
         return call
