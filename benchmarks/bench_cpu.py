@@ -61,6 +61,7 @@ LR = 1e-3
 BATCH = 32
 GRID_HIDDEN = [(64, 32), (32, 16)]
 GRID_LR = [1e-3, 1e-2]
+STREAM_BUDGET_MIB = 4  # skdeep(stream): big_fit's 100,000 x 50 float32 rows (~20 MiB) go in ~5 chunks
 
 
 def parse_args(argv=None):
@@ -80,7 +81,8 @@ def parse_args(argv=None):
                    help="comma list of skdeep rows: ENGINE or ENGINE:cold, ENGINE one of auto/compiled/keras. "
                         "Plain = skdeep's compiled-trainer cache kept across runs (a long session); "
                         ":cold = that cache emptied before every timed run, so each run pays compilation "
-                        "once, like a fresh process (default: auto,auto:cold)")
+                        "once, like a fresh process; :stream = a device budget of "
+                        f"{STREAM_BUDGET_MIB} MiB, so big_fit streams its data in chunks (default: auto,auto:cold)")
     p.add_argument("--output", default=None,
                    help="markdown file (default benchmarks/RESULTS.md; --quick: benchmarks/RESULTS-quick.md)")
     p.add_argument("--json", default=None, help="also dump raw per-repetition numbers to this JSON file")
@@ -98,7 +100,7 @@ def parse_args(argv=None):
     a.skdeep_variants = [e.strip() for e in a.skdeep_variants.split(",") if e.strip()]
     for v in a.skdeep_variants:
         eng, _, mod = v.partition(":")
-        if eng not in ("auto", "compiled", "keras") or mod not in ("", "cold"):
+        if eng not in ("auto", "compiled", "keras") or mod not in ("", "cold", "stream"):
             p.error(f"bad skdeep variant {v!r}")
     for c in a.cases:
         if c not in ALL_CASES:
@@ -202,13 +204,33 @@ class SkdeepRunner(SklearnStyleRunner):
         engine, _, mod = variant.partition(":")
         self.engine = engine
         self.cold = mod == "cold"
-        self.name = ("skdeep" if engine == "auto" else f"skdeep[{engine}]") + ("(cold)" if self.cold else "")
-        self.label = f"skdeep (engine={engine!r}{', caches emptied before each run' if self.cold else ''})"
+        self.stream = mod == "stream"
+        self.name = ("skdeep" if engine == "auto" else f"skdeep[{engine}]") + (f"({mod})" if mod else "")
+        self.label = f"skdeep (engine={engine!r}{', caches emptied before each run' if self.cold else ''}" + (
+            f", device budget {STREAM_BUDGET_MIB} MiB)" if self.stream else ")")
         self.cold_how = None
 
     def before_run(self):
         if self.cold:
             self.cold_how = skdeep_clear_caches()
+
+    def _budget(self):
+        import skdeep
+
+        budget = STREAM_BUDGET_MIB * 2**20 if self.stream else None
+        return skdeep.config_context(device_budget_bytes=budget)
+
+    def fit(self, *args, **kwargs):
+        with self._budget():
+            return super().fit(*args, **kwargs)
+
+    def cross_val(self, *args, **kwargs):
+        with self._budget():
+            return super().cross_val(*args, **kwargs)
+
+    def grid(self, *args, **kwargs):
+        with self._budget():
+            return super().grid(*args, **kwargs)
 
     def make(self, hidden=HIDDEN, lr=LR, task="clf"):
         import skdeep
@@ -237,7 +259,7 @@ def skdeep_clear_caches():
     try:
         from skdeep._engine import _compiled
 
-        for attr in ("_CACHE", "_FORWARD", "_FORWARD_OF"):
+        for attr in ("_CACHE", "_FORWARD", "_FORWARD_OF", "_OWN_FORWARD"):
             obj = getattr(_compiled, attr, None)
             if obj is not None and hasattr(obj, "clear"):
                 obj.clear()
@@ -692,7 +714,9 @@ def write_markdown(args, info, headers, rows, ratio_headers, ratio_rows, ref_nam
         "architecture/optimizer/batch size/n_features (learning rate excluded), so CV folds and grid points "
         "reuse one compilation. `skdeep` rows keep that cache across repetitions (a long-running session; "
         "the warm-up fills it); `(cold)` rows empty it before every timed run (each run pays compilation once, "
-        "as a fresh process would).",
+        "as a fresh process would); `(stream)` rows run under `skdeep.config_context(device_budget_bytes="
+        f"{STREAM_BUDGET_MIB} MiB)`, so the big case's training data are streamed to the device in chunks of "
+        "whole batches every epoch instead of staying resident (the small cases fit the budget and stay resident).",
         "- breast_cancer (569 x 30) goes through `Pipeline([StandardScaler(), model])`; CV uses "
         "`StratifiedKFold(5, shuffle=True, random_state=0)`, the grid `StratifiedKFold(3, ...)` over "
         f"hidden {GRID_HIDDEN} x lr {GRID_LR} with accuracy scoring and refit.",
