@@ -684,6 +684,35 @@ def main(argv=None):
     return 0
 
 
+def summary_of(results) -> dict:
+    """{case: {contender: median time}} from the per-repetition results."""
+    return {case: {name: median([x["time"] for x in xs]) for name, xs in per.items() if xs}
+            for case, per in results.items()}
+
+
+def target_rows(summary) -> list:
+    """The engine issue's CPU targets, checked on the warm ``skdeep`` row's medians."""
+    rows = []
+
+    def get(case, name):
+        return summary.get(case, {}).get(name)
+
+    big = get("big_fit", "skdeep")
+    for other, need in (("keras", 5.0), ("scikeras", 5.0), ("mlp", 1.0)):
+        if big and get("big_fit", other):
+            ratio = get("big_fit", other) / big
+            word = f"at least {need:g}x" if need > 1 else "faster than"
+            rows.append([f"big_fit: {word} {other}", f"{other} / skdeep = {ratio:.2f}x",
+                         "yes" if ratio >= need and (need > 1 or ratio > 1) else "no"])
+    cv, mlp = get("bc_cv", "skdeep"), get("bc_cv", "mlp")
+    if cv and mlp:
+        rows.append(["bc_cv: within 2x of mlp", f"skdeep / mlp = {cv / mlp:.2f}x", "yes" if cv <= 2 * mlp else "no"])
+    p1 = get("predict_1", "skdeep")
+    if p1:
+        rows.append(["predict_1: under 1 ms after the first call", fmt_time(p1), "yes" if p1 < 1e-3 else "no"])
+    return rows
+
+
 def write_markdown(args, info, headers, rows, ratio_headers, ratio_rows, ref_name, skipped, total, results, runners):
     cmd = "python benchmarks/bench_cpu.py " + " ".join(sys.argv[1:])
     lines = [
@@ -743,6 +772,10 @@ def write_markdown(args, info, headers, rows, ratio_headers, ratio_rows, ref_nam
         md_table(ratio_headers, ratio_rows),
         "",
     ]
+    targets = target_rows(summary_of(results))
+    if targets:
+        lines += ["## Targets (issue 4), skdeep row against the others", "",
+                  md_table(["target", "measured", "met"], targets), ""]
     if skipped:
         lines += ["## Skipped contenders", ""] + [f"- {k}: `{v}`" for k, v in skipped.items()] + [""]
     lines += [
