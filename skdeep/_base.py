@@ -149,11 +149,8 @@ class BaseKerasEstimator(BaseEstimator):
         fitted = hasattr(self, "model_")
         return self._fit(X, y, sample_weight, reset=not (self.warm_start and fitted), epochs=self.epochs)
 
+    @_network.keras_names_kept()  # flat memory over many fits; the user's next auto-names unchanged
     def _fit(self, X, y, sample_weight, *, reset: bool, epochs: int, classes=None):
-        with _network.keras_names_kept():
-            return self._fit_named(X, y, sample_weight, reset=reset, epochs=epochs, classes=classes)
-
-    def _fit_named(self, X, y, sample_weight, *, reset: bool, epochs: int, classes=None):
         self._check_params()
         X, y = self._validate_X(X, y, reset=reset)
         sw = self._sample_weight(sample_weight, X, y)
@@ -248,11 +245,11 @@ class BaseKerasEstimator(BaseEstimator):
                 cb.set_skdeep_data(train=(data.x, data.y), validation=data.validation[:2] if data.validation else None)
         return callbacks
 
+    @_network.keras_names_kept()  # a first predict traces a forward function
     def _network_outputs(self, X) -> np.ndarray:
         check_is_fitted(self)
         X, _ = self._validate_X(X, reset=False)
-        with _network.keras_names_kept():
-            return _engine.predict(self.model_, X)
+        return _engine.predict(self.model_, X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -15,6 +15,11 @@ import tensorflow as tf
 from ._compiled import Trainer
 
 
+def _any_rows(a) -> tf.TensorSpec:
+    """A spec like ``a`` (an array or Keras tensor) with any number of rows: one trace serves all sizes."""
+    return tf.TensorSpec((None, *a.shape[1:]), a.dtype)
+
+
 class TFTrainer(Trainer):
     def __init__(self, model, loss, metrics, batch_size):
         super().__init__(model, loss, metrics, batch_size)
@@ -46,15 +51,14 @@ class TFTrainer(Trainer):
         return logs
 
     def _epoch_function(self, arrays):
-        """The epoch function for these arrays, traced once for any number of rows.
+        """The epoch function for these arrays' dtypes and row shapes, traced once.
 
-        A signature with unknown row counts: CV folds and chunks of different sizes
-        share one trace (``reduce_retracing`` would trace again for the second size).
+        CV folds and streamed chunks of different sizes share one trace
+        (``reduce_retracing`` would trace again at the second size).
         """
         key = tuple((a.dtype, tuple(a.shape[1:])) for a in arrays)
         if key not in self._epochs:
-            spec = [tf.TensorSpec((None, *a.shape[1:]), a.dtype) for a in arrays]
-            spec += [tf.TensorSpec((None,), tf.int32), tf.TensorSpec((), tf.float64)]
+            spec = [*map(_any_rows, arrays), tf.TensorSpec((None,), tf.int32), tf.TensorSpec((), tf.float64)]
             self._epochs[key] = tf.function(self._epoch_graph, input_signature=spec)
         return self._epochs[key]
 
@@ -93,7 +97,7 @@ class TFTrainer(Trainer):
             key = (x.dtype, tuple(x.shape[1:]))
             if key not in fns:
                 spec = [[tf.TensorSpec(v.shape, v.dtype) for v in vs] for vs in (tv, ntv)]
-                fns[key] = tf.function(forward, input_signature=[*spec, tf.TensorSpec((None, *x.shape[1:]), x.dtype)])
+                fns[key] = tf.function(forward, input_signature=[*spec, _any_rows(x)])
             out, reg = fns[key](tv, ntv, x)
             return out.numpy(), float(reg)
 
@@ -105,6 +109,6 @@ class TFTrainer(Trainer):
         if len(getattr(model, "inputs", None) or ()) != 1 or len(getattr(model, "outputs", None) or ()) != 1:
             return None
         ref = weakref.ref(model)  # the function is cached against the model: it must not keep it alive
-        spec = tf.TensorSpec((None, *model.inputs[0].shape[1:]), model.inputs[0].dtype)
-        fn = tf.function(lambda x: ref()(x, training=False), input_signature=[spec]).get_concrete_function()
+        fn = tf.function(lambda x: ref()(x, training=False), input_signature=[_any_rows(model.inputs[0])])
+        fn = fn.get_concrete_function()
         return lambda x: fn(tf.convert_to_tensor(x)).numpy()
