@@ -312,8 +312,8 @@ def test_streamed_training_matches_resident(data, monkeypatch, extra):
     # a 70-row budget streams chunks of two 32-row batches.
     with skdeep.config_context(device_budget_bytes=128 * 70):
         streamed = fit()
-    assert chunks[: -(-n_train // 64)] == [64] * (n_train // 64) + [n_train % 64] * bool(n_train % 64)
-    assert len(chunks) == 3 * -(-n_train // 64)
+    per_epoch = [64] * (n_train // 64) + ([n_train % 64] if n_train % 64 else [])
+    assert chunks == per_epoch * 3
     assert streamed.history_ == resident.history_
     for a, b in zip(streamed.model_.get_weights(), resident.model_.get_weights()):
         np.testing.assert_array_equal(a, b)
