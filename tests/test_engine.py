@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer
-from sklearn.model_selection import cross_val_score
+from sklearn.model_selection import KFold, cross_val_score, cross_validate
 from sklearn.preprocessing import StandardScaler
 
 import skdeep
@@ -245,6 +245,17 @@ def test_persistence_roundtrip(data, tmp_path, roundtrip):
         assert int(loaded.model_.optimizer.iterations) == int(est.model_.optimizer.iterations)
         for a, b in zip(loaded.model_.optimizer.variables, est.model_.optimizer.variables):
             np.testing.assert_array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
+
+
+def test_estimators_fitted_in_worker_processes_come_back_identical(data):
+    X, y = data
+    cv = KFold(3, shuffle=True, random_state=0)
+    est = KerasClassifier(hidden_layer_sizes=(8,), dropout=0.1, epochs=3, random_state=0)
+    # n_jobs=2 fits in joblib's loky processes and pickles the fitted estimators back.
+    here, there = (cross_validate(est, X, y, cv=cv, return_estimator=True, n_jobs=n)["estimator"] for n in (1, 2))
+    for a, b in zip(here, there):
+        np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+        assert a.history_ == b.history_
 
 
 def test_training_continues_identically_after_unpickling(data):

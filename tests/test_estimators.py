@@ -4,9 +4,11 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, make_classification
-from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.metrics import get_scorer
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -137,6 +139,25 @@ def test_sample_weight_and_class_weight_change_the_fit(cancer):
     assert heavy.mean() < base.mean() - 0.05
     balanced = KerasClassifier(class_weight="balanced", **FAST).fit(X, y[:])
     assert balanced.score(X, y) > 0.9
+
+
+def test_sample_weight_reaches_the_network_through_metadata_routing(cancer):
+    X, y = cancer
+    sw = np.where(y == 1, 0.01, 1.0)
+    cv = KFold(3, shuffle=True, random_state=0)
+
+    def fold_means(**params):
+        scorer = get_scorer("accuracy").set_score_request(sample_weight=False)
+        scaler = StandardScaler().set_fit_request(sample_weight=False)
+        net = KerasClassifier(**FAST).set_fit_request(sample_weight=True)
+        res = cross_validate(make_pipeline(scaler, net), X, y, cv=cv, params=params, scoring=scorer,
+                             return_estimator=True)
+        assert not np.isnan(res["test_score"]).any()
+        return np.array([est.predict_proba(X)[:, 1].mean() for est in res["estimator"]])
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        plain, weighted = fold_means(), fold_means(sample_weight=sw)
+    assert (weighted < plain - 0.03).all()  # down-weighting class 1 lowers its probability in every fold
 
 
 def test_fitted_state_and_pandas_feature_names(cancer):
