@@ -8,9 +8,12 @@ TensorBoard can show both runs side by side (SCALARS: ``loss`` and
 ``val_loss``; HISTOGRAMS: the weights of every layer, ``histogram_freq=1``).
 
 Callbacks are passed to skdeep estimators exactly as to ``keras.Model.fit``:
-``KerasRegressor(..., callbacks=[TensorBoard(...)])``. Because TensorBoard
-uses per-batch hooks, skdeep trains this request with ``keras.Model.fit``
-(``engine="auto"`` falls back to it; with ``verbose`` > 0 it says so).
+``KerasRegressor(..., callbacks=[TensorBoard(...)])``. Configured to log per
+epoch (the default ``update_freq="epoch"``, no profiling), TensorBoard acts only
+between epochs, so skdeep keeps its fast compiled engine and the logs are the
+ones ``keras.Model.fit`` would write. ``update_freq="batch"`` needs per-batch
+hooks: then skdeep trains with ``keras.Model.fit`` (``engine="auto"`` falls back
+to it; with ``verbose`` > 0 it says so).
 
 Data: scikit-learn's bundled diabetes set stands in for the seed's
 wine-quality data. The logs go to ``$SKDEEP_EXAMPLE_OUTPUT/04_tensorboard/logs``

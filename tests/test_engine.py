@@ -104,19 +104,63 @@ def test_epoch_callbacks_stay_on_compiled_engine(data):
     np.testing.assert_array_equal(rec.weights_seen[-1], clf.model_.get_weights()[0])
 
 
-def test_keras_callbacks_work_unchanged(data, tmp_path):
+@pytest.mark.parametrize("engine", ["compiled", "keras"])
+def test_keras_callbacks_work_unchanged(data, tmp_path, engine):
     X, y = data
     ckpt = tmp_path / "best.keras"
+    rec = EpochRecorder()
+    # As the tutorials use them: a best-only checkpoint and TensorBoard with histograms. Both act
+    # only between epochs, so they run on the compiled engine (engine="compiled" would refuse otherwise).
     callbacks = [keras.callbacks.ModelCheckpoint(str(ckpt), monitor="val_loss", save_best_only=True),
-                 keras.callbacks.TensorBoard(log_dir=str(tmp_path / "tb")),
-                 keras.callbacks.EarlyStopping(monitor="val_loss", patience=50)]
-    clf = KerasClassifier(hidden_layer_sizes=(8,), epochs=3, validation_split=0.2, callbacks=callbacks,
-                          random_state=0).fit(X, y)
-    assert ckpt.exists()
+                 keras.callbacks.TensorBoard(log_dir=str(tmp_path / "tb"), histogram_freq=1),
+                 keras.callbacks.EarlyStopping(monitor="val_loss", patience=50), rec]
+    clf = KerasClassifier(hidden_layer_sizes=(8,), learning_rate=0.05, epochs=6, validation_split=0.2,
+                          callbacks=callbacks, random_state=0, engine=engine).fit(X, y)
+    best = int(np.argmin(clf.history_["val_loss"]))
+    assert best < 5  # so the checkpoint is not simply the final network
     restored = keras.saving.load_model(ckpt)
-    assert restored.count_params() == clf.model_.count_params()
+    np.testing.assert_array_equal(restored.get_weights()[0], rec.weights_seen[best])
     event_files = [f for _, _, files in os.walk(tmp_path / "tb") for f in files if "tfevents" in f]
     assert event_files
+
+
+def _tensorboard_tags(log_dir) -> dict:
+    """``{writer: {tag: count}}`` of the events TensorBoard wrote under ``log_dir``."""
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+
+    tags = {}
+    for root, _, files in os.walk(log_dir):
+        for name in files:
+            counts = tags.setdefault(os.path.basename(root), {})
+            for event in EventFileLoader(os.path.join(root, name)).Load():
+                for value in event.summary.value:
+                    counts[value.tag] = counts.get(value.tag, 0) + 1
+    return tags
+
+
+def test_tensorboard_writes_the_same_logs_on_both_engines(data, tmp_path):
+    X, y = data
+    tags = {}
+    for engine in ("compiled", "keras"):
+        tb = keras.callbacks.TensorBoard(log_dir=str(tmp_path / engine), histogram_freq=1)
+        KerasClassifier(hidden_layer_sizes=(8,), epochs=2, validation_split=0.2, metrics=["accuracy"],
+                        callbacks=[tb], random_state=0, engine=engine).fit(X, y)
+        tags[engine] = _tensorboard_tags(tmp_path / engine)
+    assert tags["compiled"] == tags["keras"]
+    assert tags["compiled"]["train"]["epoch_accuracy"] == 2
+    assert tags["compiled"]["validation"]["evaluation_loss_vs_iterations"] == 2
+
+
+@pytest.mark.parametrize("callback", [
+    lambda tmp: keras.callbacks.ModelCheckpoint(str(tmp / "m.keras"), save_freq=3),
+    lambda tmp: keras.callbacks.TensorBoard(log_dir=str(tmp), update_freq="batch"),
+    lambda tmp: keras.callbacks.TensorBoard(log_dir=str(tmp), write_steps_per_second=True),
+], ids=["checkpoint-every-3-batches", "tensorboard-per-batch", "tensorboard-steps-per-second"])
+def test_callbacks_configured_per_batch_need_keras_fit(data, tmp_path, callback):
+    X, y = data
+    with pytest.raises(ValueError, match="cannot train this request: callback .* uses batch hooks"):
+        KerasClassifier(epochs=1, callbacks=[callback(tmp_path)], engine="compiled").fit(X, y)
+    KerasClassifier(hidden_layer_sizes=(4,), epochs=1, callbacks=[callback(tmp_path)]).fit(X, y)  # auto falls back
 
 
 def test_learning_rate_scheduler_reaches_compiled_engine(data):

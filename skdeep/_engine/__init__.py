@@ -25,6 +25,14 @@ _BATCH_HOOKS = (
     "on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end",
     "on_test_batch_begin", "on_test_batch_end",
 )
+# Keras callbacks whose batch hooks do nothing when configured as below: they act
+# only between epochs, so the compiled engine honours them.
+_EPOCH_ONLY_WHEN = {
+    keras.callbacks.ModelCheckpoint: lambda cb: cb.save_freq == "epoch",
+    keras.callbacks.TensorBoard: lambda cb: (
+        cb.update_freq == "epoch" and not cb.write_steps_per_second and not getattr(cb, "_should_trace", True)
+    ),
+}
 
 
 @dataclass
@@ -49,10 +57,23 @@ def fallback_reason(model: keras.Model, callbacks, fit_kwargs: dict) -> str | No
     if type(model).train_step is not keras.Model.train_step:
         return f"{type(model).__name__} overrides train_step"
     for cb in callbacks:
-        for hook in _BATCH_HOOKS:
-            # Overridden in the class, or set on the instance (as LambdaCallback does).
-            if hook in vars(cb) or getattr(type(cb), hook, None) is not getattr(keras.callbacks.Callback, hook):
-                return f"callback {type(cb).__name__} uses batch hooks ({hook})"
+        hook = _batch_hook_used(cb)
+        if hook:
+            return f"callback {type(cb).__name__} uses batch hooks ({hook})"
+    return None
+
+
+def _batch_hook_used(cb) -> str | None:
+    """The first per-batch hook ``cb`` acts in, or None if it acts only between epochs."""
+    for hook in _BATCH_HOOKS:
+        if hook in vars(cb):  # set on the instance, as LambdaCallback does
+            return hook
+        owner = next(c for c in type(cb).__mro__ if hook in vars(c))
+        if owner is keras.callbacks.Callback:  # not overridden
+            continue
+        epoch_only = _EPOCH_ONLY_WHEN.get(owner)
+        if epoch_only is None or not epoch_only(cb):
+            return hook
     return None
 
 

@@ -138,11 +138,13 @@ def _fit_loop(trainer, model, data, *, epochs, initial_epoch, callbacks, verbose
             lr = float(np.asarray(keras.ops.convert_to_numpy(model.optimizer.learning_rate)))
             trainer.set_learning_rate(lr)
         logs = trainer.train_epoch(_epoch_parts(trainer, data, resident, chunk, epoch_order(seed, epoch, n)), n)
-        if data.validation is not None:
-            val = trainer.evaluate(*data.validation)
-            logs.update({f"val_{k}": v for k, v in val.items()})
         if callbacks:
-            trainer.store(model)  # epoch hooks see this epoch's weights
+            trainer.store(model)  # the hooks below see this epoch's weights and optimizer state
+        if data.validation is not None:
+            cbs.on_test_begin()  # as fit's validation pass does (TensorBoard logs there)
+            val = trainer.evaluate(*data.validation)
+            cbs.on_test_end(dict(val))
+            logs.update({f"val_{k}": v for k, v in val.items()})
         # One shared dict, not CallbackList's copy: what a callback adds (e.g. ROC AUC)
         # reaches later callbacks and history_, as in keras.Model.fit.
         for cb in cbs.callbacks:
