@@ -12,6 +12,7 @@ compiled engine) ``engine="auto"`` falls back to ``keras.Model.fit``.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from dataclasses import dataclass
 
@@ -99,13 +100,23 @@ def train(
         raise ValueError(f"engine='compiled' cannot train this request: {reason}. Use engine='auto' or 'keras'.")
     kwargs = dict(epochs=epochs, initial_epoch=initial_epoch, batch_size=batch_size,
                   callbacks=callbacks, verbose=verbose, seed=seed)
-    if engine == "keras" or reason:
-        if reason and verbose:
-            warnings.warn(f"skdeep: training with keras.Model.fit because {reason}.", stacklevel=3)
-        return _keras_fit.train(model, data, fit_kwargs=fit_kwargs, **kwargs)
-    from . import _compiled
+    with _process_state_kept():
+        if engine == "keras" or reason:
+            if reason and verbose:
+                warnings.warn(f"skdeep: training with keras.Model.fit because {reason}.", stacklevel=3)
+            return _keras_fit.train(model, data, fit_kwargs=fit_kwargs, **kwargs)
+        from . import _compiled
 
-    return _compiled.train(model, data, loss=loss, metrics=metrics, **kwargs)
+        return _compiled.train(model, data, loss=loss, metrics=metrics, **kwargs)
+
+
+def _process_state_kept():
+    """What training leaves in the backend's process-wide state is released after it."""
+    if keras.backend.backend() == "tensorflow":
+        from ._tensorflow import custom_gradients_released
+
+        return custom_gradients_released()
+    return contextlib.nullcontext()
 
 
 def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
