@@ -13,6 +13,7 @@ import collections
 import contextlib
 import inspect
 import random
+import threading
 from typing import Any, Callable
 
 import keras
@@ -26,18 +27,27 @@ OUTPUT_ACTIVATION = {
 }
 
 
+_SEEDED_LOCK = threading.RLock()
+
+
 @contextlib.contextmanager
 def seeded(seed: int | None):
-    """Seed Python's ``random`` (Keras's default-seed source) and restore it after."""
+    """Seed Python's ``random`` (Keras's default-seed source) and restore it after.
+
+    ``random`` is one state for the whole process, so seeded blocks take turns:
+    fits running in threads (``GridSearchCV`` with a threading backend) would
+    otherwise draw from each other's seeds.
+    """
     if seed is None:
         yield
         return
-    state = random.getstate()
-    random.seed(seed)
-    try:
-        yield
-    finally:
-        random.setstate(state)
+    with _SEEDED_LOCK:
+        state = random.getstate()
+        random.seed(seed)
+        try:
+            yield
+        finally:
+            random.setstate(state)
 
 
 @contextlib.contextmanager

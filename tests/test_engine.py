@@ -256,6 +256,17 @@ def test_memory_stays_flat_over_many_fits(data, engine, n_fits):
     assert marks[-1] - marks[0] < 6, f"RSS per {n_fits} fits: {marks} MiB"
 
 
+@pytest.mark.parametrize("engine", ["compiled", "keras"])
+def test_concurrent_fits_in_threads(data, engine):
+    # Trainings overlap: one must not release what another's trace still needs.
+    X, y = data
+    est = KerasClassifier(hidden_layer_sizes=(8,), epochs=3, random_state=0, engine=engine)
+    cv = KFold(4, shuffle=True, random_state=0)
+    with joblib.parallel_backend("threading", n_jobs=2):
+        threaded = cross_val_score(est, X, y, cv=cv, n_jobs=2, error_score="raise")
+    np.testing.assert_array_equal(threaded, cross_val_score(est, X, y, cv=cv))
+
+
 def test_fit_leaves_keras_auto_names_as_they_were(data):
     X, y = data
     before = keras.optimizers.Adam().name
