@@ -1,6 +1,7 @@
 """The shared estimator: orchestrates the data path, holds no step itself.
 
-validate input (sklearn's ``validate_data``) -> encode target (:mod:`._targets`)
+validate input (sklearn's ``validate_data``) -> encode features (:mod:`._features`)
+-> size the budget (:mod:`._budget`) -> encode target (:mod:`._targets`)
 -> build network (:mod:`._network`) -> compile (:mod:`._compile`) -> train
 (:mod:`._engine`) -> decode output (:mod:`._targets`).
 """
@@ -11,13 +12,21 @@ from typing import Any
 
 import keras
 import numpy as np
+import pandas as pd
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight, _check_y, check_consistent_length, check_is_fitted, validate_data,
+)
 
-from . import _compile, _engine, _network
-from ._params import PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, is_routed, routed
+from . import _budget, _compile, _engine, _network
+from ._features import FeatureEncoder, categorical_columns
+from ._params import (
+    DEFAULT_DROPOUT, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER, DEFAULT_PATIENCE,
+    PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, is_routed, routed,
+)
 
 
 class BaseKerasEstimator(BaseEstimator):
@@ -30,21 +39,25 @@ class BaseKerasEstimator(BaseEstimator):
         self,
         model=None,
         *,
-        hidden_layer_sizes=(100,),
+        hidden_layer_sizes=DEFAULT_HIDDEN,
         activation="relu",
-        dropout=0.0,
+        dropout=DEFAULT_DROPOUT,
         l2=0.0,
         batch_normalization=False,
-        optimizer="adam",
-        learning_rate=0.001,
+        optimizer=DEFAULT_OPTIMIZER,
+        learning_rate=DEFAULT_LEARNING_RATE,
+        learning_rate_schedule="cosine",
         loss=None,
+        label_smoothing=0.0,
         metrics=None,
-        batch_size=32,
-        epochs=100,
+        batch_size="auto",
+        epochs="auto",
         validation_split=0.0,
-        early_stopping=False,
-        patience=10,
+        early_stopping="auto",
+        patience=DEFAULT_PATIENCE,
         callbacks=None,
+        categorical_features="from_dtype",
+        numeric_transform="robust",
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -60,7 +73,9 @@ class BaseKerasEstimator(BaseEstimator):
         self.batch_normalization = batch_normalization
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
         self.loss = loss
+        self.label_smoothing = label_smoothing
         self.metrics = metrics
         self.batch_size = batch_size
         self.epochs = epochs
@@ -68,6 +83,8 @@ class BaseKerasEstimator(BaseEstimator):
         self.early_stopping = early_stopping
         self.patience = patience
         self.callbacks = callbacks
+        self.categorical_features = categorical_features
+        self.numeric_transform = numeric_transform
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -105,39 +122,67 @@ class BaseKerasEstimator(BaseEstimator):
 
     # -- input ---------------------------------------------------------------
     def _validate_X(self, X, y="no_validation", *, reset: bool):
-        kwargs = dict(reset=reset, dtype=self.dtype, accept_sparse=False)
+        """Check ``X`` (and ``y``) as scikit-learn does; mixed-type frames keep their columns.
+
+        Numeric arrays, numeric frames and sparse matrices go through ``validate_data``
+        (NaN allowed: the network imputes it; infinities refused). A DataFrame with
+        categorical columns is only checked for its names and width here; the feature
+        encoder reads its columns.
+        """
+        with_y = not (isinstance(y, str) and y == "no_validation")
+        y_kwargs = dict(multi_output=True, y_numeric=self._task_family == "regression")
+        if self._has_categoricals(X, reset):
+            validate_data(self, X, skip_check_array=True, reset=reset)
+            if X.shape[0] == 0:
+                raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
+            if not with_y:
+                return X, None
+            y = _check_y(y, **y_kwargs, estimator=self)
+            check_consistent_length(X, y)
+            return X, y
+        kwargs = dict(reset=reset, dtype=self.dtype, accept_sparse="csr", ensure_all_finite="allow-nan")
         try:
-            if isinstance(y, str) and y == "no_validation":
+            if not with_y:
                 return validate_data(self, X, **kwargs), None
-            return validate_data(self, X, y, multi_output=True,
-                                 y_numeric=self._task_family == "regression", **kwargs)
+            return validate_data(self, X, y, **y_kwargs, **kwargs)
         except ValueError as exc:
             if "could not convert string to float" in str(exc):
                 raise ValueError(
-                    f"X contains non-numeric values ({exc}). Encode categorical columns first, "
-                    "e.g. with OneHotEncoder in a ColumnTransformer before the network."
+                    f"X contains non-numeric values ({exc}). Pass a pandas DataFrame (its text and "
+                    "category columns are encoded by the network) or name them in categorical_features."
                 ) from exc
             raise
 
+    def _has_categoricals(self, X, reset: bool) -> bool:
+        if not reset:
+            return len(self.feature_encoder_.categorical_) > 0
+        if not hasattr(X, "shape") or len(getattr(X, "shape", ())) != 2 or sp.issparse(X):
+            return False
+        if not isinstance(X, pd.DataFrame) and isinstance(self.categorical_features, str):
+            return False
+        return len(categorical_columns(X, self.categorical_features)) > 0
+
     def _sample_weight(self, sample_weight, X, y) -> np.ndarray:
-        sw = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        sw = _check_sample_weight(sample_weight, X, dtype=self.dtype, ensure_non_negative=True)
         sw = sw * self._class_sample_weight(y)
         total = float(sw.sum())
         if total <= 0:
             raise ValueError("Sample weights must contain at least one non-zero number.")
         # Mean-one weights: their scale must not change the effective learning rate.
-        return (sw * (len(sw) / total)).astype(X.dtype)
+        return (sw * (len(sw) / total)).astype(self.dtype)
 
     def _class_sample_weight(self, y) -> np.ndarray:
         return np.ones(len(y))
 
     # -- the data path -------------------------------------------------------
     def fit(self, X, y, sample_weight=None):
-        """Train the network on ``(X, y)`` for ``epochs`` epochs.
+        """Train the network on ``(X, y)``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+            Numeric, boolean and categorical (pandas ``category``, ``object`` or
+            string) columns; missing values allowed.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         sample_weight : array-like of shape (n_samples,), optional
             Per-sample weights (normalised to mean one).
@@ -147,24 +192,36 @@ class BaseKerasEstimator(BaseEstimator):
         self
         """
         fitted = hasattr(self, "model_")
-        return self._fit(X, y, sample_weight, reset=not (self.warm_start and fitted), epochs=self.epochs)
+        return self._fit(X, y, sample_weight, reset=not (self.warm_start and fitted), epochs=None)
 
     @_network.keras_names_kept()  # flat memory over many fits; the user's next auto-names unchanged
-    def _fit(self, X, y, sample_weight, *, reset: bool, epochs: int, classes=None):
+    def _fit(self, X, y, sample_weight, *, reset: bool, epochs: int | None, classes=None):
         self._check_params()
         X, y = self._validate_X(X, y, reset=reset)
         sw = self._sample_weight(sample_weight, X, y)
         if reset:
             # Build everything first, assign last: a failed refit keeps the fitted state.
             seed = _draw_seed(self.random_state)
+            features = FeatureEncoder(self.categorical_features, self.numeric_transform).fit(X, sw)
+            if self.model is not None and len(features.missing_):
+                raise ValueError(
+                    "X has missing values. The built-in network imputes them; with your own model, "
+                    "impute them first (e.g. SimpleImputer in a Pipeline).")
+            budget = _budget.resolve(len(sw), batch_size=self.batch_size, epochs=self.epochs,
+                                     early_stopping=self.early_stopping, validation_split=self.validation_split)
             encoder = self._make_target_encoder().fit(y, **self._encoder_fit_kwargs(classes, sw))
-            model = self._build(X.shape[1], encoder, seed)
-            self._seed_, self.target_encoder_, self.model_ = seed, encoder, model
+            model = self._build(features, encoder, seed)
+            self._seed_, self.feature_encoder_, self.target_encoder_, self.model_ = seed, features, encoder, model
+            self.budget_ = budget
             self.history_, self.n_iter_ = {}, 0
+        Xe = self.feature_encoder_.transform(X)
+        if not sp.issparse(Xe):
+            Xe = np.asarray(Xe, dtype=self.dtype)
         y_enc = self.target_encoder_.transform(y)
         if y_enc.dtype.kind == "f":
-            y_enc = y_enc.astype(X.dtype, copy=False)
-        data = self._train_data(X, y_enc, sw, y)
+            y_enc = y_enc.astype(self.dtype, copy=False)
+        data = self._train_data(Xe, y_enc, sw, y)
+        epochs = self.budget_.epochs if epochs is None else epochs
         history = _engine.train(
             self.model_,
             data,
@@ -172,8 +229,8 @@ class BaseKerasEstimator(BaseEstimator):
             metrics=self._make_metrics(self.target_encoder_),
             epochs=epochs,
             initial_epoch=self.n_iter_,
-            batch_size=self.batch_size or len(data.x),
-            callbacks=self._callbacks(data),
+            batch_size=self.budget_.batch_size,
+            callbacks=self._callbacks(data, epochs),
             verbose=self.verbose,
             seed=self._seed_,
             engine=self.engine,
@@ -187,18 +244,23 @@ class BaseKerasEstimator(BaseEstimator):
     def _encoder_fit_kwargs(self, classes, sample_weight) -> dict:
         return {}
 
-    def _build(self, n_features: int, enc, seed: int):
+    def _build(self, features: FeatureEncoder, enc, seed: int):
         params = self.get_params(deep=False)
+        n_features = len(features.numeric_) + len(features.categorical_)
         meta = {
             "n_features_in": n_features, "n_outputs": enc.n_outputs_, "task": enc.task_,
             "output_activation": _network.OUTPUT_ACTIVATION[enc.task_],
             "n_classes": len(getattr(enc, "classes_", [])) or None,
             "classes": getattr(enc, "classes_", None),
+            "categorical_features": features.categorical_.tolist(),
+            "n_categories": features.n_categories_,
             **{k: params[k] for k in _MLP_PARAMS},
         }
         mlp = {k: meta[k] for k in _MLP_PARAMS}
         if enc.task_ == "regression":
             mlp.update(target_mean=enc.mean_, target_scale=enc.scale_)
+        if self.model is None:
+            mlp.update(features=features)
         # Always seeded (from fresh entropy when random_state is None) so Keras's
         # default seeds never advance the caller's Python RNG.
         with _network.seeded(seed):
@@ -207,10 +269,13 @@ class BaseKerasEstimator(BaseEstimator):
         _network.check_network(network, n_features, enc.n_outputs_)
         one_hot = getattr(enc, "one_hot", False)
         loss = self.loss if self.loss is not None or not one_hot else "categorical_crossentropy"
+        loss_params = routed(params, "loss")
+        if self.label_smoothing and enc.task_ in ("binary", "multiclass") and isinstance(loss, (str, type(None))):
+            loss_params.setdefault("label_smoothing", self.label_smoothing)
         return _compile.compile_network(
             network,
             optimizer=_compile.make_optimizer(self.optimizer, self.learning_rate, routed(params, "optimizer")),
-            loss=_compile.make_loss(loss, enc.task_, routed(params, "loss"), self.dtype),
+            loss=_compile.make_loss(loss, enc.task_, loss_params, self.dtype),
             metrics=self._make_metrics(enc),
             **routed(params, "compile"),
         )
@@ -223,43 +288,59 @@ class BaseKerasEstimator(BaseEstimator):
         """Hook: let the target encoding follow the user's output layer."""
 
     def _train_data(self, X, y_enc, sw, y) -> _engine.TrainData:
-        if not self.validation_split:
+        split = self.budget_.validation_split
+        if not split:
             return _engine.TrainData(X, y_enc, sw)
         stratify = y if self._task_family == "classification" and np.ndim(y) == 1 else None
         try:
-            tr, va = train_test_split(np.arange(len(X)), test_size=self.validation_split,
+            tr, va = train_test_split(np.arange(len(sw)), test_size=split,
                                       random_state=self._seed_ % (2**31), stratify=stratify)
         except ValueError:  # a class too small to stratify
-            tr, va = train_test_split(np.arange(len(X)), test_size=self.validation_split,
+            tr, va = train_test_split(np.arange(len(sw)), test_size=split,
                                       random_state=self._seed_ % (2**31))
-        return _engine.TrainData(X[tr], y_enc[tr], sw[tr], (X[va], y_enc[va], sw[va]))
+        return _engine.TrainData(X[tr], y_enc[tr], sw[tr], (_dense(X[va]), y_enc[va], sw[va]))
 
-    def _callbacks(self, data) -> list:
+    def _callbacks(self, data, epochs: int) -> list:
         callbacks = list(self.callbacks or [])
-        if self.early_stopping:
+        if self.budget_.early_stopping:
             monitor = "val_loss" if data.validation is not None else "loss"
             callbacks.append(keras.callbacks.EarlyStopping(
                 monitor=monitor, patience=self.patience, restore_best_weights=True))
+        if self.learning_rate_schedule == "cosine" and epochs > 1:
+            lr = float(keras.ops.convert_to_numpy(self.model_.optimizer.learning_rate))
+            callbacks.append(_budget.CosineSchedule(lr, self.n_iter_, epochs))
         for cb in callbacks:
             if hasattr(cb, "set_skdeep_data"):
                 cb.set_skdeep_data(train=(data.x, data.y), validation=data.validation[:2] if data.validation else None)
         return callbacks
 
+    def _own_preprocessing(self) -> str:
+        """What the network does to X itself, in words (for comparison reports)."""
+        scaling = {"robust": "robust scaling + smooth clip", "standard": "standardization",
+                   None: "no scaling"}[self.numeric_transform]
+        return f"own: {scaling}, imputation, categorical embeddings"
+
     @_network.keras_names_kept()  # a first predict traces a forward function
     def _network_outputs(self, X) -> np.ndarray:
         check_is_fitted(self)
         X, _ = self._validate_X(X, reset=False)
-        return _engine.predict(self.model_, X)
+        Xe = self.feature_encoder_.transform(X)
+        return _engine.predict(self.model_, Xe if sp.issparse(Xe) else np.asarray(Xe, dtype=self.dtype))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = True
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
         tags.target_tags.multi_output = True
         return tags
 
 
 _MLP_PARAMS = ("hidden_layer_sizes", "activation", "dropout", "l2", "batch_normalization", "dtype")
+
+
+def _dense(X):
+    return X.toarray() if sp.issparse(X) else X
 
 
 def _draw_seed(random_state) -> int:

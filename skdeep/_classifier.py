@@ -9,6 +9,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 from ._base import BaseKerasEstimator
 from ._compile import wants_one_hot
+from ._params import DEFAULT_DROPOUT, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER, DEFAULT_PATIENCE
 from ._targets import ClassifierTargetEncoder
 
 
@@ -121,22 +122,26 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         self,
         model=None,
         *,
-        hidden_layer_sizes=(100,),
+        hidden_layer_sizes=DEFAULT_HIDDEN,
         activation="relu",
-        dropout=0.0,
+        dropout=DEFAULT_DROPOUT,
         l2=0.0,
         batch_normalization=False,
-        optimizer="adam",
-        learning_rate=0.001,
+        optimizer=DEFAULT_OPTIMIZER,
+        learning_rate=DEFAULT_LEARNING_RATE,
+        learning_rate_schedule="cosine",
         loss=None,
+        label_smoothing=0.0,
         metrics=None,
-        batch_size=32,
-        epochs=100,
+        batch_size="auto",
+        epochs="auto",
         validation_split=0.0,
-        early_stopping=False,
-        patience=10,
+        early_stopping="auto",
+        patience=DEFAULT_PATIENCE,
         callbacks=None,
         class_weight=None,
+        categorical_features="from_dtype",
+        numeric_transform="robust",
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -147,9 +152,11 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         super().__init__(
             model, hidden_layer_sizes=hidden_layer_sizes, activation=activation, dropout=dropout,
             l2=l2, batch_normalization=batch_normalization, optimizer=optimizer,
-            learning_rate=learning_rate, loss=loss, metrics=metrics, batch_size=batch_size,
+            learning_rate=learning_rate, learning_rate_schedule=learning_rate_schedule, loss=loss,
+            label_smoothing=label_smoothing, metrics=metrics, batch_size=batch_size,
             epochs=epochs, validation_split=validation_split, early_stopping=early_stopping,
-            patience=patience, callbacks=callbacks, random_state=random_state, verbose=verbose,
+            patience=patience, callbacks=callbacks, categorical_features=categorical_features,
+            numeric_transform=numeric_transform, random_state=random_state, verbose=verbose,
             warm_start=warm_start, engine=engine, dtype=dtype, **routed_params,
         )
         self.class_weight = class_weight
@@ -172,7 +179,10 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         return self._fit(X, y, sample_weight, reset=not hasattr(self, "model_"), epochs=1, classes=classes)
 
     def _make_target_encoder(self):
-        return ClassifierTargetEncoder(one_hot=wants_one_hot(self.loss) if self.loss is not None else False)
+        if self.loss is None:
+            # Keras's sparse cross-entropy has no label smoothing: smooth one-hot targets instead.
+            return ClassifierTargetEncoder(one_hot="multiclass" if self.label_smoothing else False)
+        return ClassifierTargetEncoder(one_hot=wants_one_hot(self.loss))
 
     def _encoder_fit_kwargs(self, classes, sample_weight) -> dict:
         return {"classes": classes}

@@ -87,10 +87,14 @@ def build_mlp(
     output_activation: str | None = None,
     target_mean=None,
     target_scale=None,
+    features=None,
     dtype: str = "float32",
 ) -> keras.Model:
-    """The built-in network: Dense blocks (optional batch norm, dropout, L2).
+    """The built-in network: an input layer for tabular columns, then Dense blocks.
 
+    ``features`` is the fitted :class:`skdeep._features.FeatureEncoder`; where its
+    columns need it, a :class:`skdeep._layers.TabularInput` layer scales and clips
+    numeric columns, imputes missing values and encodes categorical codes.
     Layers get fixed names so that two builds of one configuration have the same
     config, which lets the training engine reuse compiled functions.
     """
@@ -99,6 +103,9 @@ def build_mlp(
     regularizer = keras.regularizers.L2(l2) if l2 else None
     inputs = keras.Input((n_features,), name="features", dtype=dtype)
     x = inputs
+    tabular = _tabular_input(features, dtype)
+    if tabular is not None:
+        x = tabular(x)
     for i, units in enumerate(hidden_layer_sizes, start=1):
         x = keras.layers.Dense(
             int(units),
@@ -127,7 +134,26 @@ def build_mlp(
             name="target_scale",
             dtype=dtype,
         )(outputs)
-    return keras.Model(inputs, outputs, name="skdeep_mlp")
+    model = keras.Model(inputs, outputs, name="skdeep_mlp")
+    if tabular is not None:
+        tabular.set_statistics(features.center_, features.scale_)
+    return model
+
+
+def _tabular_input(features, dtype: str):
+    """The network's input layer for ``features``, or None where columns go in as they are."""
+    if features is None or features.sparse_:
+        return None
+    scaled = features.numeric_transform is not None and len(features.numeric_)
+    if not (scaled or len(features.categorical_) or len(features.missing_)):
+        return None
+    from ._layers import TabularInput
+
+    return TabularInput(
+        numeric_columns=features.numeric_.tolist(), categorical_columns=features.categorical_.tolist(),
+        n_categories=features.n_categories_, missing_columns=features.missing_.tolist(),
+        smooth_clip=features.numeric_transform == "robust", name="tabular_input", dtype=dtype,
+    )
 
 
 def call_build_function(build_fn: Callable, meta: dict[str, Any], kwargs: dict[str, Any]):

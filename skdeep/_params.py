@@ -13,6 +13,13 @@ from typing import Any
 
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
+# The default recipe (see docs/estimators.md and benchmarks/TABULAR.md for the measurements).
+DEFAULT_HIDDEN = (256, 256)
+DEFAULT_DROPOUT = 0.1
+DEFAULT_OPTIMIZER = "adamw"
+DEFAULT_LEARNING_RATE = 0.001
+DEFAULT_PATIENCE = 16
+
 # Prefixes a ``<prefix>__<arg>`` parameter may carry, and where it goes.
 ROUTE_PREFIXES = ("model", "optimizer", "loss", "fit", "compile")
 
@@ -25,14 +32,18 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "batch_normalization": ["boolean"],
     "optimizer": [str, HasMethods(["apply", "get_config"]), type],
     "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+    "learning_rate_schedule": [StrOptions({"cosine"}), None],
     "loss": [str, callable, None],
+    "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     "metrics": [list, tuple, None],
-    "batch_size": [Interval(Integral, 1, None, closed="left"), None],
-    "epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
+    "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     "validation_split": [Interval(Real, 0, 1, closed="left")],
-    "early_stopping": ["boolean"],
+    "early_stopping": ["boolean", StrOptions({"auto"})],
     "patience": [Interval(Integral, 0, None, closed="left")],
     "callbacks": [list, tuple, None],
+    "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
+    "numeric_transform": [StrOptions({"robust", "standard"}), None],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
     "warm_start": ["boolean"],

@@ -20,9 +20,10 @@ class ClassifierTargetEncoder(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    one_hot : bool, default=False
+    one_hot : bool or "multiclass", default=False
         Encode multiclass targets as one-hot rows (for ``categorical_crossentropy``)
-        instead of integer class indices (for ``sparse_categorical_crossentropy``).
+        instead of integer class indices (for ``sparse_categorical_crossentropy``);
+        ``"multiclass"`` decides at ``fit``: one-hot for a multiclass target only.
 
     Attributes
     ----------
@@ -64,6 +65,8 @@ class ClassifierTargetEncoder(TransformerMixin, BaseEstimator):
                 f"only the class {self.classes_[0].tolist()!r}."
             )
         self.task_ = "binary" if len(self.classes_) == 2 else "multiclass"
+        if isinstance(self.one_hot, str):  # "multiclass": one-hot rows for multiclass targets only
+            self.one_hot = self.task_ == self.one_hot
         self.n_outputs_ = 1 if self.task_ == "binary" and not self.one_hot else len(self.classes_)
         return self
 

@@ -20,7 +20,10 @@ from sklearn.utils.multiclass import type_of_target
 
 from .plot._comparison import plot_comparison
 
-__all__ = ["compare", "default_models", "plot_comparison"]
+__all__ = [
+    "baseline_preprocessor", "categorical_frame", "compare", "default_models", "describe_preprocessing",
+    "plot_comparison",
+]
 
 _CLASSIFICATION_TARGETS = ("binary", "multiclass")
 _REGRESSION_TARGETS = ("continuous", "continuous-multioutput")
@@ -59,17 +62,85 @@ def _detect_task(y: Any, task: str) -> tuple[str, str]:
     )
 
 
+def categorical_frame(X: Any) -> Any:
+    """``X`` with its text columns as pandas ``category`` columns; anything else unchanged.
+
+    Tree models read categories natively from the dtype
+    (``categorical_features="from_dtype"``). The vocabulary is that of the whole
+    frame, known before any split: no fold sees another fold's target.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> categorical_frame(pd.DataFrame({"c": ["a", "b"], "x": [1, 2]})).dtypes.astype(str).tolist()
+    ['category', 'int64']
+    """
+    if not isinstance(X, pd.DataFrame):
+        return X
+    text = [c for c in X.columns if not isinstance(X[c].dtype, pd.CategoricalDtype)
+            and not pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])
+            and (pd.api.types.is_object_dtype(X[c]) or pd.api.types.is_string_dtype(X[c]))]
+    return X.astype({c: "category" for c in text}) if text else X
+
+
+def _categorical_names(X: Any) -> list:
+    if not isinstance(X, pd.DataFrame):
+        return []
+    return [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)
+            or pd.api.types.is_object_dtype(X[c]) or pd.api.types.is_string_dtype(X[c])]
+
+
+def baseline_preprocessor(X: Any, *, scale: bool = True):
+    """What a linear model or a random forest needs before it can read ``X``.
+
+    Numeric columns: median imputation (and standardization if ``scale``);
+    categorical columns (``category``, text): most-frequent imputation and
+    one-hot encoding that ignores categories unseen at fit. Plain numeric data
+    without missing values get only the scaler (or nothing).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pre = baseline_preprocessor(pd.DataFrame({"c": ["a", "b"], "x": [1.0, None]}))
+    >>> pre.fit_transform(pd.DataFrame({"c": ["a", "b"], "x": [1.0, None]})).shape
+    (2, 3)
+    """
+    from sklearn.compose import ColumnTransformer, make_column_selector
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    categorical = _categorical_names(X)
+    missing = bool(pd.DataFrame(X).isna().to_numpy().any()) if not hasattr(X, "toarray") else False
+    numeric = [SimpleImputer(strategy="median")] if missing else []
+    numeric += [StandardScaler()] if scale else []
+    if not categorical:
+        return make_pipeline(*numeric) if numeric else None
+    return ColumnTransformer([
+        ("numeric", make_pipeline(*numeric) if numeric else "passthrough",
+         make_column_selector(dtype_exclude=["category", "object", "string"])),
+        ("categorical", make_pipeline(
+            SimpleImputer(strategy="most_frequent"),
+            OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+        ), categorical),
+    ])
+
+
 def default_models(
     task: str = "classification",
     *,
     random_state: int | None = 0,
     keras_params: Mapping[str, Any] | None = None,
+    X: Any = None,
 ) -> dict[str, BaseEstimator]:
-    """The default model set of :func:`compare`.
+    """The default model set of :func:`compare`, each with the preprocessing it needs.
 
-    A skdeep network and a linear model, both behind a ``StandardScaler``,
-    plus a random forest and histogram gradient boosting (which need no
-    scaling).  Modify the returned dict to add or drop models.
+    The skdeep network reads ``X`` as it is (it scales, imputes and encodes
+    categories itself); the linear model gets :func:`baseline_preprocessor`
+    (imputation, one-hot encoding, scaling), the random forest the same without
+    scaling, and histogram gradient boosting reads categories natively from the
+    dtype (pass ``X`` through :func:`categorical_frame`). Modify the returned
+    dict to add or drop models.
 
     Parameters
     ----------
@@ -78,6 +149,9 @@ def default_models(
         Seed given to every model that has one.
     keras_params : dict, optional
         Extra parameters for the skdeep network, e.g. ``{"epochs": 50}``.
+    X : array-like or DataFrame, optional
+        The data the models will see, to choose their preprocessing; None means
+        numeric data without missing values.
 
     Returns
     -------
@@ -99,33 +173,69 @@ def default_models(
         RandomForestRegressor,
     )
     from sklearn.linear_model import LogisticRegression, Ridge
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
 
     from . import KerasClassifier, KerasRegressor  # lazy: avoids import cycles
 
+    if task not in ("classification", "regression"):
+        raise ValueError(f"task must be 'classification' or 'regression', got {task!r}.")
     kp = {"random_state": random_state, "verbose": 0, **dict(keras_params or {})}
-    if task == "classification":
-        return {
-            "KerasClassifier": make_pipeline(StandardScaler(), KerasClassifier(**kp)),
-            "LogisticRegression": make_pipeline(
-                StandardScaler(), LogisticRegression(max_iter=1000)
-            ),
-            "RandomForest": RandomForestClassifier(random_state=random_state),
-            "HistGradientBoosting": HistGradientBoostingClassifier(
-                random_state=random_state
-            ),
-        }
-    if task == "regression":
-        return {
-            "KerasRegressor": make_pipeline(StandardScaler(), KerasRegressor(**kp)),
-            "Ridge": make_pipeline(StandardScaler(), Ridge()),
-            "RandomForest": RandomForestRegressor(random_state=random_state),
-            "HistGradientBoosting": HistGradientBoostingRegressor(
-                random_state=random_state
-            ),
-        }
-    raise ValueError(f"task must be 'classification' or 'regression', got {task!r}.")
+    classify = task == "classification"
+    network = KerasClassifier(**kp) if classify else KerasRegressor(**kp)
+    linear = LogisticRegression(max_iter=1000) if classify else Ridge()
+    forest = (RandomForestClassifier if classify else RandomForestRegressor)(random_state=random_state)
+    boosting = (HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor)(
+        random_state=random_state, categorical_features="from_dtype")
+    return {
+        type(network).__name__: network,
+        type(linear).__name__: _with(baseline_preprocessor(X), linear),
+        "RandomForest": _with(baseline_preprocessor(X, scale=False), forest),
+        "HistGradientBoosting": boosting,
+    }
+
+
+def _with(preprocessor, estimator):
+    from sklearn.pipeline import make_pipeline
+
+    return estimator if preprocessor is None else make_pipeline(preprocessor, estimator)
+
+
+def describe_preprocessing(estimator: Any) -> str:
+    """A short phrase saying what preprocessing a model gets before its final step.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn.linear_model import Ridge
+    >>> describe_preprocessing(make_pipeline(StandardScaler(), Ridge()))
+    'StandardScaler'
+    """
+    steps = [s for _, s in estimator.steps[:-1]] if hasattr(estimator, "steps") else []
+    final = estimator.steps[-1][1] if steps else estimator
+    parts = [_describe(step) for step in steps]
+    own = getattr(final, "_own_preprocessing", None)
+    if callable(own):
+        parts.append(own())
+    elif getattr(final, "categorical_features", None) == "from_dtype":
+        parts.append("native categoricals")
+    return " + ".join(p for p in parts if p) or "none"
+
+
+def _describe(step: Any) -> str:
+    if hasattr(step, "transformers"):
+        inner = []
+        for name, trans, _ in step.transformers:
+            if trans in ("drop",):
+                continue
+            text = "passthrough" if trans == "passthrough" else _describe(trans)
+            inner.append(f"{name}: {text}")
+        return "[" + "; ".join(inner) + "]"
+    if hasattr(step, "steps"):
+        return " + ".join(_describe(s) for _, s in step.steps)
+    name = type(step).__name__
+    if name == "SimpleImputer":
+        return f"SimpleImputer({step.strategy})"
+    return name
 
 
 def _model_name(est: Any) -> str:
@@ -133,9 +243,9 @@ def _model_name(est: Any) -> str:
     return type(last).__name__
 
 
-def _normalize_models(models: Any, task: str, random_state: Any) -> dict[str, Any]:
+def _normalize_models(models: Any, task: str, random_state: Any, X: Any = None) -> dict[str, Any]:
     if models is None:
-        return default_models(task, random_state=random_state)
+        return default_models(task, random_state=random_state, X=X)
     if hasattr(models, "fit"):
         models = [models]
     if isinstance(models, Mapping):
@@ -207,6 +317,9 @@ def compare(
     Parameters
     ----------
     X : array-like or DataFrame of shape (n_samples, n_features)
+        A DataFrame may mix numeric, boolean and text/category columns, with
+        missing values: each default model gets the preprocessing it needs
+        (:func:`default_models`), and text columns become ``category`` columns.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
     models : dict, list or estimator, optional
         ``{name: estimator}``, a list of estimators (named after their class),
@@ -240,7 +353,8 @@ def compare(
         ``<score>_mean`` and ``<score>_std`` for each score, and
         ``fit_time_mean``/``_std`` and ``score_time_mean``/``_std`` (seconds
         per fold).  ``df.attrs`` holds ``task``, ``metrics``,
-        ``primary_metric``, ``n_splits`` and per-fold ``fold_scores``.
+        ``primary_metric``, ``n_splits``, per-fold ``fold_scores`` and ``fold_times``, and
+        ``preprocessing`` (what each model got before its final step).
 
     Examples
     --------
@@ -257,7 +371,8 @@ def compare(
     0.5
     """
     task, target_type = _detect_task(y, task)
-    named = _normalize_models(models, task, random_state)
+    X = categorical_frame(X)
+    named = _normalize_models(models, task, random_state, X)
     if scoring is None:
         scoring = _default_scoring(task, target_type)
     elif isinstance(scoring, str):
@@ -266,6 +381,7 @@ def compare(
 
     rows: dict[str, dict[str, float]] = {}
     fold_scores: dict[str, dict[str, list[float]]] = {}
+    fold_times: dict[str, dict[str, list[float]]] = {}
     metrics: list[str] = []
     for name, est in named.items():
         res = cross_validate(
@@ -284,6 +400,7 @@ def compare(
             fold_scores[name][metric] = values.tolist()
             row[f"{metric}_mean"] = float(np.mean(values))
             row[f"{metric}_std"] = float(np.std(values))
+        fold_times[name] = {key: np.asarray(res[key], dtype=float).tolist() for key in _TIME_COLUMNS}
         for key in _TIME_COLUMNS:
             values = np.asarray(res[key], dtype=float)
             row[f"{key}_mean"] = float(np.mean(values))
@@ -314,5 +431,7 @@ def compare(
         "primary_metric": primary,
         "n_splits": len(splits),
         "fold_scores": fold_scores,
+        "fold_times": fold_times,
+        "preprocessing": {name: describe_preprocessing(est) for name, est in named.items()},
     }
     return df

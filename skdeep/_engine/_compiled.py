@@ -22,6 +22,7 @@ import weakref
 
 import keras
 import numpy as np
+import scipy.sparse as sp
 
 from .._config import get_config
 from .._network import seeded
@@ -34,6 +35,7 @@ _FORWARD: collections.OrderedDict = collections.OrderedDict()  # architecture ->
 _FORWARD_OF: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> compiled forward
 _OWN_FORWARD: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> predicts so far, or own forward
 PREDICT_CHUNK = 8192
+SPARSE_CHUNK_BATCHES = 64  # a sparse X is densified this many batches at a time
 OWN_FORWARD_AFTER = 3
 
 
@@ -100,9 +102,12 @@ def chunk_rows(data, batch_size: int) -> int | None:
     Chunks hold whole batches, so streaming visits exactly the batches that the
     resident path visits.
     """
-    row_bytes = sum(a[:1].nbytes for a in (data.x, data.y, data.sample_weight))
+    x_row_bytes = data.x.shape[1] * data.x.dtype.itemsize  # dense, as on the device
+    row_bytes = x_row_bytes + sum(a[:1].nbytes for a in (data.y, data.sample_weight))
     budget_rows = get_config()["device_budget_bytes"] // max(row_bytes, 1)
-    if len(data.x) <= budget_rows:
+    if sp.issparse(data.x):  # densified chunk by chunk, never whole
+        budget_rows = min(budget_rows, SPARSE_CHUNK_BATCHES * batch_size)
+    elif data.x.shape[0] <= budget_rows:
         return None
     return max(batch_size, budget_rows // batch_size * batch_size)
 
@@ -114,12 +119,12 @@ def _epoch_parts(trainer, data, resident, chunk, perm):
         return
     for start in range(0, len(perm), chunk):
         idx = perm[start : start + chunk]
-        yield trainer.put(data.x[idx], data.y[idx], data.sample_weight[idx], rows=chunk), np.arange(len(idx))
+        yield trainer.put(dense(data.x[idx]), data.y[idx], data.sample_weight[idx], rows=chunk), np.arange(len(idx))
 
 
 def _fit_loop(trainer, model, data, *, epochs, initial_epoch, callbacks, verbose, seed):
     trainer.load(model)
-    n = len(data.x)
+    n = data.x.shape[0]
     chunk = chunk_rows(data, trainer.batch_size)
     resident = trainer.put(data.x, data.y, data.sample_weight) if chunk is None else None
     cbs = keras.callbacks.CallbackList(
@@ -205,9 +210,15 @@ def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
         def run(chunk):
             return fn(tv, ntv, chunk)[0]
 
-    if len(x) <= PREDICT_CHUNK:
-        return run(x)
-    return np.concatenate([run(x[i : i + PREDICT_CHUNK]) for i in range(0, len(x), PREDICT_CHUNK)])
+    n = x.shape[0]
+    if n <= PREDICT_CHUNK:
+        return run(dense(x))
+    return np.concatenate([run(dense(x[i : i + PREDICT_CHUNK])) for i in range(0, n, PREDICT_CHUNK)])
+
+
+def dense(x):
+    """``x`` as a dense array: sparse input is densified one chunk at a time."""
+    return x.toarray() if sp.issparse(x) else x
 
 
 def _own_forward(model: keras.Model):

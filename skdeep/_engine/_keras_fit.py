@@ -15,6 +15,11 @@ import keras
 from ._shuffle import epoch_order
 
 
+def dense(x):
+    """A sparse batch densified (batches only: a sparse X is never densified whole)."""
+    return x.toarray() if hasattr(x, "toarray") else x
+
+
 class ShuffledBatches(keras.utils.PyDataset):
     """``(x, y, sample_weight)`` batches in a seeded order that changes every epoch."""
 
@@ -24,11 +29,11 @@ class ShuffledBatches(keras.utils.PyDataset):
         self.batch_size = batch_size
         self.seed = seed
         self._epoch = initial_epoch
-        self._order = epoch_order(seed, initial_epoch, len(x))
+        self._order = epoch_order(seed, initial_epoch, x.shape[0])
         self._finished = False
 
     def __len__(self) -> int:
-        return math.ceil(len(self.x) / self.batch_size)
+        return math.ceil(self.x.shape[0] / self.batch_size)
 
     def __getitem__(self, i: int):
         # Keras peeks at the first batches and calls the epoch hooks in an order that
@@ -36,11 +41,11 @@ class ShuffledBatches(keras.utils.PyDataset):
         # asked for after the last batch was.
         if i == 0 and self._finished:
             self._epoch += 1
-            self._order = epoch_order(self.seed, self._epoch, len(self.x))
+            self._order = epoch_order(self.seed, self._epoch, self.x.shape[0])
             self._finished = False
         self._finished = self._finished or i == len(self) - 1
         idx = self._order[i * self.batch_size : (i + 1) * self.batch_size]
-        return self.x[idx], self.y[idx], self.sample_weight[idx]
+        return dense(self.x[idx]), self.y[idx], self.sample_weight[idx]
 
 
 def train(model, data, *, epochs, initial_epoch, batch_size, callbacks, verbose, seed, fit_kwargs):

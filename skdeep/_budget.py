@@ -1,0 +1,83 @@
+"""The training budget: batch size, epochs, early stopping and the learning-rate schedule.
+
+A fixed number of epochs over-trains large data and under-trains small data: 100
+epochs at batch 32 are 2,600 gradient steps on 1,000 rows and 31,000 on 10,000.
+The ``"auto"`` values below size the budget in *steps* instead, let early stopping
+on a held-out split pick the epoch, and decay the learning rate over the budget.
+The measurements behind each number are in ``benchmarks/TABULAR.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import keras
+
+# Gradient steps the "auto" epoch budget aims at, and its bounds in epochs.
+TARGET_STEPS = 4000
+MIN_EPOCHS, MAX_EPOCHS = 20, 400
+# "auto" batch size: about n / 40 rows, a power of two in [32, 256].
+MIN_BATCH, MAX_BATCH = 32, 256
+# early_stopping="auto" holds out a split (and stops early) from this many rows on:
+# below it the validation set would be too small to choose an epoch reliably.
+EARLY_STOPPING_MIN_ROWS = 500
+AUTO_VALIDATION_SPLIT = 0.1
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The resolved budget of one fit."""
+
+    batch_size: int
+    epochs: int
+    early_stopping: bool
+    validation_split: float
+
+
+def auto_batch_size(n_samples: int) -> int:
+    """A power of two near ``n_samples / 40``, between 32 and 256.
+
+    Examples
+    --------
+    >>> auto_batch_size(1000), auto_batch_size(5000), auto_batch_size(100_000)
+    (32, 128, 256)
+    """
+    size = 2 ** round(math.log2(max(n_samples, 1) / 40)) if n_samples > 40 else MIN_BATCH
+    return int(min(MAX_BATCH, max(MIN_BATCH, size)))
+
+
+def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_split: float) -> Budget:
+    """Turn the estimator's budget parameters (``"auto"`` allowed) into numbers."""
+    if early_stopping == "auto":
+        early_stopping = n_samples >= EARLY_STOPPING_MIN_ROWS
+    if early_stopping and not validation_split and n_samples >= EARLY_STOPPING_MIN_ROWS:
+        validation_split = AUTO_VALIDATION_SPLIT
+    n_train = n_samples - int(math.ceil(n_samples * validation_split)) if validation_split else n_samples
+    if batch_size == "auto":
+        batch_size = auto_batch_size(n_train)
+    elif batch_size is None:
+        batch_size = n_train
+    if epochs == "auto":
+        steps_per_epoch = max(1, math.ceil(n_train / batch_size))
+        epochs = int(min(MAX_EPOCHS, max(MIN_EPOCHS, round(TARGET_STEPS / steps_per_epoch))))
+    return Budget(int(batch_size), int(epochs), bool(early_stopping), float(validation_split))
+
+
+class CosineSchedule(keras.callbacks.Callback):
+    """Cosine decay of the learning rate from its initial value to 0 over ``epochs`` epochs.
+
+    Counted from the first epoch of this fit, so a ``warm_start`` fit decays again.
+    Set per epoch, which both training engines honour.
+    """
+
+    def __init__(self, initial: float, first_epoch: int, epochs: int):
+        super().__init__()
+        self.initial, self.first_epoch, self.epochs = float(initial), int(first_epoch), int(epochs)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        progress = min(1.0, (epoch - self.first_epoch) / max(self.epochs, 1))
+        self.model.optimizer.learning_rate = self.initial * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+    def on_train_end(self, logs=None):
+        self.model.optimizer.learning_rate = self.initial  # a later fit starts where this one did

@@ -1,0 +1,217 @@
+"""Encode features: mixed-type DataFrames, sparse matrices and arrays -> the network's input.
+
+:class:`FeatureEncoder` keeps one column per original column, so attributions and
+feature names map back one to one: numeric and boolean columns become floats
+(missing values stay NaN; the network's input layer imputes them), categorical
+columns become integer codes, ``0`` for a missing value or a category unseen at
+fit and ``1..K`` for the K categories seen at fit. It also measures what the
+built-in network's input layer needs (:mod:`._layers`): a robust centre and
+scale per numeric column and which columns had missing values. Statistics are
+weighted by ``sample_weight``, so integer weights act exactly as repeated rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+NUMERIC_TRANSFORMS = ("robust", "standard", None)
+# An IQR of a normal distribution is 1.349 standard deviations: robust scaling then
+# agrees with standardization on well-behaved columns and ignores outliers elsewhere.
+_IQR_TO_STD = 1.349
+
+
+def _is_categorical_dtype(dtype) -> bool:
+    return isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(dtype) or (
+        pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_numeric_dtype(dtype))
+
+
+def categorical_columns(X, categorical_features) -> np.ndarray:
+    """Indices of the columns of ``X`` treated as categorical.
+
+    ``"from_dtype"``: pandas ``category``, ``object`` and string columns of a
+    DataFrame (none for arrays); None: none; a list of column names or indices,
+    or a boolean mask: those columns.
+    """
+    n_features = X.shape[1]
+    if categorical_features is None:
+        return np.array([], dtype=int)
+    if isinstance(categorical_features, str):
+        if categorical_features != "from_dtype":
+            raise ValueError(
+                f"categorical_features must be 'from_dtype', None, a list of column names or "
+                f"indices, or a boolean mask; got {categorical_features!r}.")
+        if not isinstance(X, pd.DataFrame):
+            return np.array([], dtype=int)
+        return np.array([i for i, dt in enumerate(X.dtypes) if _is_categorical_dtype(dt)], dtype=int)
+    spec = np.asarray(categorical_features)
+    if spec.dtype == bool:
+        if spec.shape != (n_features,):
+            raise ValueError(
+                f"categorical_features as a boolean mask needs {n_features} entries, got {spec.shape[0]}.")
+        return np.flatnonzero(spec)
+    if spec.dtype.kind in "OUS":
+        if not isinstance(X, pd.DataFrame):
+            raise ValueError("categorical_features names columns, but X has no column names; pass indices.")
+        names = list(map(str, X.columns))
+        missing = [c for c in spec if str(c) not in names]
+        if missing:
+            raise ValueError(f"categorical_features names {missing[0]!r}, which is not a column of X.")
+        return np.array(sorted(names.index(str(c)) for c in spec), dtype=int)
+    if spec.dtype.kind not in "iu" or spec.ndim != 1:
+        raise ValueError("categorical_features must be a list of column names, integer indices or a boolean mask.")
+    if len(spec) and (spec.min() < -n_features or spec.max() >= n_features):
+        raise ValueError(f"categorical_features has an index out of range for {n_features} columns.")
+    return np.unique(spec % n_features)
+
+
+def weighted_quantile(a: np.ndarray, q, weights: np.ndarray | None) -> np.ndarray:
+    """Quantiles of ``a`` (no NaN) with integer-like weights acting as repeated rows."""
+    return np.quantile(a, q, weights=weights, method="inverted_cdf")
+
+
+class FeatureEncoder(TransformerMixin, BaseEstimator):
+    """Turn ``X`` into the float matrix the network reads, one column per column of ``X``.
+
+    Parameters
+    ----------
+    categorical_features : "from_dtype", None, list or boolean mask, default="from_dtype"
+        Which columns are categorical (see :func:`categorical_columns`).
+    numeric_transform : {"robust", "standard", None}, default="robust"
+        The statistics to measure for the network's input layer: median and
+        IQR / 1.349 ("robust", followed by a smooth clip in the layer), mean and
+        standard deviation ("standard"), or none (columns used as they are).
+
+    Attributes
+    ----------
+    categorical_ : ndarray of int
+        Indices of the categorical columns.
+    numeric_ : ndarray of int
+        Indices of the numeric (and boolean) columns.
+    categories_ : list of ndarray
+        Categories seen at fit, per categorical column; a value's code is its
+        position plus one.
+    center_, scale_ : ndarray
+        Per numeric column; ``(x - center_) / scale_`` is the scaled column.
+    missing_ : ndarray of int
+        Numeric columns (indices into ``numeric_``) that had missing values at fit.
+    sparse_ : bool
+        Whether ``X`` was a sparse matrix (passed through; never scaled).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"size": [1.0, 2.0, None], "colour": ["red", "blue", "red"]})
+    >>> enc = FeatureEncoder().fit(X)
+    >>> enc.transform(pd.DataFrame({"size": [3.0], "colour": ["green"]})).tolist()
+    [[3.0, 0.0]]
+    """
+
+    def __init__(self, categorical_features="from_dtype", numeric_transform="robust"):
+        self.categorical_features = categorical_features
+        self.numeric_transform = numeric_transform
+
+    def fit(self, X, sample_weight=None):
+        self.sparse_ = sp.issparse(X)
+        self.categorical_ = categorical_columns(X, self.categorical_features)
+        if self.sparse_ and len(self.categorical_):
+            raise ValueError("A sparse X cannot hold categorical columns; encode them before the network.")
+        self.numeric_ = np.setdiff1d(np.arange(X.shape[1]), self.categorical_)
+        self.categories_ = [self._categories(_column(X, j)) for j in self.categorical_]
+        self._measure(self._numeric_block(X), sample_weight)
+        return self
+
+    @staticmethod
+    def _categories(col: pd.Series) -> np.ndarray:
+        seen = col.dropna()
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            return np.asarray(col.cat.categories[col.cat.categories.isin(seen.unique())], dtype=object)
+        try:
+            return np.sort(seen.unique()).astype(object)
+        except TypeError:  # mixed types: order by text
+            return np.array(sorted(seen.unique(), key=str), dtype=object)
+
+    def _measure(self, Xn, sample_weight) -> None:
+        n = Xn.shape[1]
+        self.center_, self.scale_ = np.zeros(n), np.ones(n)
+        if self.sparse_ or self.numeric_transform is None or n == 0:
+            self.missing_ = np.array([], dtype=int) if self.sparse_ else np.flatnonzero(np.isnan(Xn).any(axis=0))
+            return
+        missing = []
+        w_all = np.ones(len(Xn)) if sample_weight is None else np.asarray(sample_weight, dtype="float64")
+        for j in range(n):
+            col = Xn[:, j]
+            ok = ~np.isnan(col) & (w_all > 0)
+            if np.isnan(col[w_all > 0]).any():
+                missing.append(j)
+            if not ok.any():
+                continue
+            x, w = col[ok].astype("float64"), w_all[ok]
+            if self.numeric_transform == "standard":
+                mean = np.average(x, weights=w)
+                center, scale = mean, np.sqrt(np.average((x - mean) ** 2, weights=w))
+            else:
+                q25, center, q75 = weighted_quantile(x, [0.25, 0.5, 0.75], w)
+                scale = (q75 - q25) / _IQR_TO_STD
+                if not scale > 0:  # a column concentrated on one value: use its range
+                    scale = (x.max() - x.min()) / 2
+            self.center_[j], self.scale_[j] = center, scale if scale > 0 else 1.0
+        self.missing_ = np.array(missing, dtype=int)
+
+    def _numeric_block(self, X) -> np.ndarray | sp.spmatrix:
+        if self.sparse_:
+            return X
+        if not isinstance(X, pd.DataFrame):
+            block = np.asarray(X)[:, self.numeric_]
+            try:
+                return block.astype("float64")
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"X contains non-numeric values ({exc}). Pass a DataFrame (text and category "
+                    "columns are encoded by the network) or name them in categorical_features."
+                ) from None
+        cols = []
+        for j in self.numeric_:
+            col = X.iloc[:, j]
+            try:
+                values = pd.to_numeric(col.astype("object") if col.dtype == bool else col).to_numpy("float64", na_value=np.nan)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"Column {X.columns[j]!r} is numeric at fit but holds non-numeric values ({exc})."
+                ) from None
+            if np.isinf(values).any():
+                raise ValueError(f"Input X contains infinity in column {X.columns[j]!r}.")
+            cols.append(values)
+        return np.column_stack(cols) if cols else np.empty((len(X), 0))
+
+    def transform(self, X) -> np.ndarray | sp.spmatrix:
+        """The network's input: numeric columns as floats (NaN kept), categoricals as codes."""
+        check_is_fitted(self)
+        if self.sparse_ or not len(self.categorical_):
+            return X if self.sparse_ else self._numeric_block(X)
+        out = np.empty(X.shape, dtype="float64")
+        out[:, self.numeric_] = self._numeric_block(X)
+        for j, cats in zip(self.categorical_, self.categories_):
+            out[:, j] = _codes(_column(X, j), cats)
+        return out
+
+    @property
+    def n_categories_(self) -> list[int]:
+        """Number of categories seen at fit, per categorical column."""
+        return [len(c) for c in self.categories_]
+
+
+def _column(X, j: int) -> pd.Series:
+    return X.iloc[:, j] if isinstance(X, pd.DataFrame) else pd.Series(np.asarray(X)[:, j])
+
+
+def _codes(col: pd.Series, categories: np.ndarray) -> np.ndarray:
+    """``1..K`` for the fitted categories, ``0`` for missing or unseen values."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.astype("object")
+    index = pd.Index(categories)
+    codes = index.get_indexer(col.to_numpy(dtype=object)) + 1 if len(index) else np.zeros(len(col), int)
+    return codes.astype("float64")

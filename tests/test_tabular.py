@@ -1,0 +1,218 @@
+"""Mixed-type DataFrames, missing values, sparse input and the default training budget."""
+
+import pickle
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder
+
+from skdeep import KerasClassifier, KerasRegressor
+from skdeep._budget import auto_batch_size, resolve
+from skdeep._features import FeatureEncoder, categorical_columns
+from skdeep._layers import MAX_ONE_HOT, TabularInput
+
+FAST = dict(hidden_layer_sizes=(16,), epochs=10, random_state=0)
+
+
+def mixed_frame(n=240, seed=0):
+    """A frame as a user has one: numbers, a flag, text and category columns, gaps."""
+    rng = np.random.default_rng(seed)
+    colour = rng.choice(["red", "green", "blue"], n).astype(object)
+    city = pd.Categorical(rng.choice([f"c{i}" for i in range(30)], n))
+    size = rng.lognormal(0, 1, n)
+    flag = rng.random(n) < 0.5
+    y = ((colour == "red") ^ flag).astype(int)
+    size[::17] = np.nan
+    colour[::23] = None
+    X = pd.DataFrame({"size": size, "flag": flag, "colour": colour, "city": city})
+    return X, y
+
+
+def test_mixed_frame_goes_straight_in():
+    X, y = mixed_frame()
+    clf = KerasClassifier(**{**FAST, "epochs": 60}).fit(X, y)
+    assert list(clf.feature_names_in_) == ["size", "flag", "colour", "city"]
+    assert clf.feature_encoder_.categorical_.tolist() == [2, 3]
+    assert clf.score(X, y) > 0.9  # the label is colour XOR flag: the categories were learned
+    # unseen categories and missing values at predict time are handled, not refused
+    new = pd.DataFrame({"size": [np.nan, 1.0], "flag": [True, False], "colour": ["purple", None],
+                        "city": pd.Categorical(["c999", "c1"])})
+    proba = clf.predict_proba(new)
+    assert proba.shape == (2, 2) and np.isfinite(proba).all()
+
+
+def test_layer_encodes_categories_by_cardinality():
+    X, y = mixed_frame()
+    clf = KerasClassifier(**FAST).fit(X, y)
+    layer = clf.model_.get_layer("tabular_input")
+    assert isinstance(layer, TabularInput)
+    assert layer.n_categories == [3, 30]
+    # 3 categories: one-hot; 30 (> MAX_ONE_HOT): a learned embedding
+    assert layer.embeddings[0] is None and layer.embeddings[1] is not None
+    assert 30 + 1 > MAX_ONE_HOT
+    # a missing-value indicator for "size", which had gaps at fit
+    assert layer.missing_columns == [0]
+
+
+def test_regressor_on_mixed_frame_and_roles_override():
+    X, y = mixed_frame()
+    X = X.assign(grade=np.arange(len(X)) % 4)  # an integer column meant as a category
+    target = 3.0 * (X["grade"] == 2) + X["flag"]
+    reg = KerasRegressor(categorical_features=["colour", "city", "grade"], **{**FAST, "epochs": 80}).fit(X, target)
+    assert reg.feature_encoder_.categorical_.tolist() == [2, 3, 4]
+    assert reg.score(X, target) > 0.8
+    with pytest.raises(ValueError, match="not a column"):
+        KerasRegressor(categorical_features=["nope"], **FAST).fit(X, target)
+
+
+def test_arrays_with_categorical_indices_and_strings_refused_without():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=100), rng.integers(0, 3, 100)]).astype(float)
+    y = (X[:, 1] == 1).astype(int)
+    clf = KerasClassifier(categorical_features=[1], **FAST).fit(X, y)
+    assert clf.feature_encoder_.n_categories_ == [3]
+    text = np.array([["a", 1.0], ["b", 2.0]] * 10, dtype=object)
+    with pytest.raises(ValueError, match="DataFrame"):
+        KerasClassifier(**FAST).fit(text, [0, 1] * 10)
+
+
+def test_infinities_refused_nan_allowed():
+    X, y = mixed_frame()
+    X.loc[3, "size"] = np.inf
+    with pytest.raises(ValueError, match="(?i)infinity|inf"):
+        KerasClassifier(**FAST).fit(X, y)
+    Xa = np.random.default_rng(0).normal(size=(60, 3))
+    Xa[5, 1] = np.nan
+    clf = KerasClassifier(**FAST).fit(Xa, np.arange(60) % 2)
+    assert np.isfinite(clf.predict_proba(Xa)).all()
+    Xa[6, 2] = np.inf
+    with pytest.raises(ValueError, match="(?i)infinity"):
+        clf.predict(Xa)
+
+
+def test_wrong_columns_at_predict():
+    X, y = mixed_frame()
+    clf = KerasClassifier(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="feature names"):
+        clf.predict(X.drop(columns="flag"))
+    with pytest.raises(ValueError, match="non-numeric"):
+        clf.predict(X.assign(size="big"))
+
+
+def test_user_model_with_missing_values_is_told_to_impute():
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    X[0, 0] = np.nan
+
+    def build(n_features_in, n_outputs, output_activation):
+        return keras.Sequential([keras.Input((n_features_in,)),
+                                 keras.layers.Dense(n_outputs, activation=output_activation)])
+
+    with pytest.raises(ValueError, match="impute"):
+        KerasClassifier(model=build, epochs=1).fit(X, np.arange(40) % 2)
+
+
+def test_mixed_frame_clones_pickles_and_cross_validates():
+    X, y = mixed_frame()
+    clf = KerasClassifier(**FAST)
+    scores = cross_val_score(clf, X, y, cv=3)
+    assert scores.mean() > 0.6
+    fitted = clone(clf).fit(X, y)
+    again = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(again.predict_proba(X), fitted.predict_proba(X))
+    grid = GridSearchCV(clf, {"hidden_layer_sizes": [(8,), (16,)]}, cv=2).fit(X, y)
+    assert grid.best_estimator_.feature_encoder_.n_categories_ == [3, 30]
+
+
+def test_sparse_input_from_one_hot_encoder_is_densified_batch_by_batch(monkeypatch):
+    rng = np.random.default_rng(0)
+    words = pd.DataFrame({"a": rng.choice(list("abcdefgh"), 1200), "b": rng.choice(list("xyz"), 1200)})
+    y = (words["a"].isin(list("abc"))).astype(int).to_numpy()
+    pipe = make_pipeline(ColumnTransformer([("onehot", OneHotEncoder(), ["a", "b"])]),
+                         KerasClassifier(hidden_layer_sizes=(8,), epochs=10, batch_size=8, random_state=0))
+    densified = []
+    original = sp.csr_matrix.toarray
+
+    def spy(self, *args, **kwargs):
+        densified.append(self.shape[0])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sp.csr_matrix, "toarray", spy)
+    pipe.fit(words, y)
+    assert sp.issparse(pipe[0].transform(words))
+    assert densified and max(densified) <= 64 * 8 < 1200  # chunks of whole batches, never the whole X
+    assert pipe.score(words, y) > 0.9
+
+
+def test_feature_encoder_alone():
+    X = pd.DataFrame({"n": [1.0, 2.0, 3.0, np.nan], "c": ["a", "b", "a", None]})
+    enc = FeatureEncoder().fit(X)
+    out = enc.transform(pd.DataFrame({"n": [5.0], "c": ["zzz"]}))
+    assert out.tolist() == [[5.0, 0.0]]  # unseen -> 0, the missing/unseen slot
+    assert enc.transform(X)[:, 1].tolist() == [1.0, 2.0, 1.0, 0.0]
+    assert enc.missing_.tolist() == [0]
+    assert enc.center_.tolist() == [2.0]
+    assert categorical_columns(X, None).tolist() == []
+    assert categorical_columns(X, [True, False]).tolist() == [0]
+
+
+def test_weighted_statistics_equal_repeated_rows():
+    rng = np.random.default_rng(0)
+    X = rng.lognormal(size=(50, 3))
+    w = rng.integers(0, 4, 50)
+    weighted = FeatureEncoder().fit(X, sample_weight=w)
+    repeated = FeatureEncoder().fit(np.repeat(X, w, axis=0))
+    np.testing.assert_array_equal(weighted.center_, repeated.center_)
+    np.testing.assert_array_equal(weighted.scale_, repeated.scale_)
+
+
+def test_robust_scaling_bounds_outliers():
+    X = np.r_[np.linspace(-1, 1, 99), 1e6][:, None]
+    enc = FeatureEncoder().fit(X)
+    layer = TabularInput(numeric_columns=[0], smooth_clip=True)
+    layer.build((None, 1))
+    layer.set_statistics(enc.center_, enc.scale_)
+    z = keras.ops.convert_to_numpy(layer(np.asarray(X, "float32")))
+    assert np.abs(z).max() <= 3.0  # smooth clip: bounded by 3
+    assert abs(z[49, 0]) < 0.05  # the median maps to ~0
+    np.testing.assert_allclose(z[:99, 0], np.sort(z[:99, 0]))  # monotone
+
+
+def test_auto_budget():
+    assert auto_batch_size(1000) == 32 and auto_batch_size(10_000) == 256
+    small = resolve(300, batch_size="auto", epochs="auto", early_stopping="auto", validation_split=0.0)
+    assert small.early_stopping is False and small.validation_split == 0.0
+    large = resolve(10_000, batch_size="auto", epochs="auto", early_stopping="auto", validation_split=0.0)
+    assert large.early_stopping and large.validation_split == 0.1 and large.batch_size == 256
+    assert large.epochs * np.ceil(9000 / 256) == pytest.approx(4000, rel=0.05)  # a budget in steps
+    fixed = resolve(10_000, batch_size=64, epochs=7, early_stopping=False, validation_split=0.2)
+    assert (fixed.batch_size, fixed.epochs, fixed.early_stopping, fixed.validation_split) == (64, 7, False, 0.2)
+
+
+def test_defaults_stop_early_and_decay_the_learning_rate():
+    X, y = mixed_frame(n=800)
+    clf = KerasClassifier(hidden_layer_sizes=(16,), random_state=0).fit(X, y)
+    assert clf.budget_.early_stopping and "val_loss" in clf.history_
+    assert clf.n_iter_ < clf.budget_.epochs  # stopped before the budget ran out
+    assert float(clf.model_.optimizer.learning_rate) == pytest.approx(1e-3)  # restored after the schedule
+
+
+def test_label_smoothing_multiclass_uses_one_hot_targets():
+    X, y = mixed_frame()
+    y3 = y + (X["flag"].to_numpy() * 1)
+    clf = KerasClassifier(label_smoothing=0.1, **FAST).fit(X, y3)
+    assert clf.target_encoder_.one_hot and clf.n_outputs_ == 3
+    assert clf.model_.loss.get_config()["label_smoothing"] == 0.1
+    binary = KerasClassifier(label_smoothing=0.1, **FAST).fit(X, y)
+    assert binary.n_outputs_ == 1 and binary.model_.loss.get_config()["label_smoothing"] == 0.1
+
+
+def test_tags_declare_nan_and_sparse():
+    tags = KerasClassifier().__sklearn_tags__()
+    assert tags.input_tags.allow_nan and tags.input_tags.sparse and tags.input_tags.categorical
