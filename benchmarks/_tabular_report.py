@@ -112,6 +112,20 @@ def fit_times(cache: dict, datasets: dict) -> list[str]:
     return lines
 
 
+def selection_table(path) -> list[str]:
+    """The ablations measured while choosing the defaults (``tabular_selection.json``)."""
+    import json
+
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text())
+    lines = [data["note"], "", "| variant | " + " | ".join(data["columns"]) + " |",
+             "|---|" + "---|" * len(data["columns"])]
+    for name, values in data["rows"]:
+        lines.append(f"| {name} | " + " | ".join("–" if v is None else f"{v:.4f}" for v in values) + " |")
+    return lines + [""]
+
+
 def write_report(cache: dict, datasets: dict, path) -> None:
     pre = {m: next((cache[k]["preprocessing"] for k in cache if k.endswith(f"|{m}")), "") for m in SHOWN}
     lines = [
@@ -137,6 +151,9 @@ def write_report(cache: dict, datasets: dict, path) -> None:
         "## Data sets used to choose the defaults",
         "",
         *table(cache, datasets, "selection"),
+        "### How the defaults were chosen",
+        "",
+        *selection_table(path.parent / "tabular_selection.json"),
         "## Held-out data sets (not looked at while choosing)",
         "",
         *table(cache, datasets, "held_out"),

@@ -52,8 +52,6 @@ DATASETS = {
     "diamonds": ("ggplot2", "diamonds", "price", "regression", "held_out", [], 10_000),
     "computers": ("Ecdat", "Computers", "price", "regression", "held_out", [], None),
 }
-# A fifth classification set for the held-out half, so both halves hold both tasks.
-DATASETS["lending_club"] = ("modeldata", "lending_club", "Class", "classification", "held_out", [], None)
 
 MAIN_METRIC = {"classification": "roc_auc", "regression": "r2"}
 SCORING = {
@@ -110,7 +108,7 @@ def run_one(name: str, model_name: str) -> dict:
     X = categorical_frame(X)
     est = models(name, task, X)[model_name]
     t0 = time.perf_counter()
-    df = compare(X, y, {model_name: est}, cv=N_SPLITS, scoring=SCORING[task], random_state=0)
+    df = compare(X, y, {model_name: est}, cv=N_SPLITS, scoring=SCORING[task], random_state=0, task=task)
     row = df.iloc[0]
     return {
         "task": task, "rows": len(X), "columns": X.shape[1],
@@ -128,6 +126,19 @@ def _cache() -> dict:
     return json.loads(CACHE.read_text()) if CACHE.exists() else {}
 
 
+def _store(key: str, result: dict) -> None:
+    """Add one result to the cache; several runs (e.g. one per model) may write at once."""
+    import fcntl
+
+    with open(CACHE.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        cache = _cache()
+        cache[key] = result
+        tmp = CACHE.with_suffix(".tmp")
+        tmp.write_text(json.dumps(cache, indent=1, sort_keys=True))
+        tmp.replace(CACHE)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--datasets", nargs="*", default=list(DATASETS))
@@ -135,22 +146,20 @@ def main(argv=None) -> int:
     ap.add_argument("--rerun", action="store_true", help="recompute cached entries")
     ap.add_argument("--report", action="store_true", help="only write TABULAR.md from the cache")
     args = ap.parse_args(argv)
-    cache = _cache()
     if not args.report:
         for name in args.datasets:
             for model_name in args.models:
                 key = f"{name}|{model_name}"
-                if key in cache and not args.rerun:
+                if key in _cache() and not args.rerun:
                     continue
                 res = run_one(name, model_name)
-                cache[key] = res
-                CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True))
+                _store(key, res)
                 main_m = MAIN_METRIC[res["task"]]
                 print(f"{name:13s} {model_name:20s} {main_m}={np.mean(res['folds'][main_m]):.4f} "
                       f"fit/fold={res['fit_time_mean']:.2f}s", flush=True)
     from _tabular_report import write_report
 
-    write_report(cache, DATASETS, REPORT)
+    write_report(_cache(), DATASETS, REPORT)
     print(f"wrote {REPORT}")
     return 0
 

@@ -13,8 +13,8 @@ What it shows, honestly:
 2. Why a step cannot be *trained*. The step is flat everywhere, so its gradient
    is zero: fitting a step perceptron with skdeep leaves every weight exactly
    where it started and the loss does not move.
-3. The trainable version. ``KerasClassifier(hidden_layer_sizes=())`` is the
-   same single neuron with a sigmoid output (logistic regression trained by
+3. The trainable version. ``KerasClassifier(hidden_layer_sizes=(),
+   numeric_transform=None, numeric_embedding=None)`` is the same single neuron with a sigmoid output (logistic regression trained by
    gradient descent). Its ``predict`` thresholds the sigmoid at 0.5, which is
    exactly the binary step applied to ``w.x + b``: we check that the two agree
    on every row.
@@ -110,7 +110,9 @@ def main():
 
     # 3. The trainable perceptron: one sigmoid neuron, then the step at prediction time.
     print("\n3. Trainable perceptron: hidden_layer_sizes=(), sigmoid output")
+    # numeric_transform / numeric_embedding off: the inputs reach the neuron as they are
     clf = KerasClassifier(hidden_layer_sizes=(), learning_rate=0.05, epochs=epochs,
+                          numeric_transform=None, numeric_embedding=None,
                           random_state=0).fit(X_train, y_train)
     print(f"   layers: {[layer.name for layer in clf.model_.layers]}, "
           f"parameters: {clf.model_.count_params()}")

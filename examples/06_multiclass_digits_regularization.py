@@ -70,6 +70,7 @@ def main():
 
     common = dict(
         hidden_layer_sizes=(512, 256, 128),
+        dropout=0.0, label_smoothing=0.0,  # the seed's plain network; regularization below
         loss="categorical_crossentropy",   # one-hot targets, as the seed
         metrics=["accuracy"],
         batch_size=32,

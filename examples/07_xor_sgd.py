@@ -56,7 +56,10 @@ def main():
         hidden_layer_sizes=(10,),     # Dense(10) + Activation('tanh')
         activation="tanh",
         optimizer="sgd",
-        learning_rate=0.1,            # SGD(lr=0.1)
+        learning_rate=0.1,            # SGD(lr=0.1), constant
+        learning_rate_schedule=None,
+        # the seed's network exactly: inputs as they are, no dropout or smoothing
+        numeric_transform=None, numeric_embedding=None, dropout=0.0, label_smoothing=0.0,
         metrics=["accuracy"],
         epochs=epochs,
         random_state=0,
@@ -70,6 +73,7 @@ def main():
         print(f"  {row} -> P(1) = {p:.3f}, class {label}")
 
     perceptron = KerasClassifier(hidden_layer_sizes=(), optimizer="sgd", learning_rate=0.1,
+                                 numeric_transform=None, numeric_embedding=None,
                                  epochs=epochs, random_state=0).fit(x_train, y_train)
     print(f"\nno hidden layer (perceptron): predictions {perceptron.predict(x_train).tolist()}, "
           f"accuracy {perceptron.score(x_train, y_train):.2f} - a line cannot separate XOR")

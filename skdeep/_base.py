@@ -48,7 +48,6 @@ class BaseKerasEstimator(BaseEstimator):
         learning_rate=DEFAULT_LEARNING_RATE,
         learning_rate_schedule="cosine",
         loss=None,
-        label_smoothing=0.0,
         metrics=None,
         batch_size="auto",
         epochs="auto",
@@ -58,6 +57,8 @@ class BaseKerasEstimator(BaseEstimator):
         callbacks=None,
         categorical_features="from_dtype",
         numeric_transform="robust",
+        numeric_embedding="periodic",
+        n_ensemble=1,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -75,7 +76,6 @@ class BaseKerasEstimator(BaseEstimator):
         self.learning_rate = learning_rate
         self.learning_rate_schedule = learning_rate_schedule
         self.loss = loss
-        self.label_smoothing = label_smoothing
         self.metrics = metrics
         self.batch_size = batch_size
         self.epochs = epochs
@@ -85,6 +85,8 @@ class BaseKerasEstimator(BaseEstimator):
         self.callbacks = callbacks
         self.categorical_features = categorical_features
         self.numeric_transform = numeric_transform
+        self.numeric_embedding = numeric_embedding
+        self.n_ensemble = n_ensemble
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -269,9 +271,7 @@ class BaseKerasEstimator(BaseEstimator):
         _network.check_network(network, n_features, enc.n_outputs_)
         one_hot = getattr(enc, "one_hot", False)
         loss = self.loss if self.loss is not None or not one_hot else "categorical_crossentropy"
-        loss_params = routed(params, "loss")
-        if self.label_smoothing and enc.task_ in ("binary", "multiclass") and isinstance(loss, (str, type(None))):
-            loss_params.setdefault("label_smoothing", self.label_smoothing)
+        loss_params = {**self._default_loss_params(enc, loss), **routed(params, "loss")}
         return _compile.compile_network(
             network,
             optimizer=_compile.make_optimizer(self.optimizer, self.learning_rate, routed(params, "optimizer")),
@@ -279,6 +279,10 @@ class BaseKerasEstimator(BaseEstimator):
             metrics=self._make_metrics(enc),
             **routed(params, "compile"),
         )
+
+    def _default_loss_params(self, enc, loss) -> dict:
+        """Hook: constructor arguments of the loss that the estimator's own parameters set."""
+        return {}
 
     def _make_metrics(self, enc) -> list:
         n_classes = len(enc.classes_) if enc.task_ == "multiclass" else None
@@ -306,8 +310,9 @@ class BaseKerasEstimator(BaseEstimator):
             monitor = "val_loss" if data.validation is not None else "loss"
             callbacks.append(keras.callbacks.EarlyStopping(
                 monitor=monitor, patience=self.patience, restore_best_weights=True))
-        if self.learning_rate_schedule == "cosine" and epochs > 1:
-            lr = float(keras.ops.convert_to_numpy(self.model_.optimizer.learning_rate))
+        if self.learning_rate_schedule == "cosine" and epochs > 1 and not _budget.rate_set_elsewhere(
+                self.model_.optimizer, callbacks):
+            lr = float(self.model_.optimizer.learning_rate.numpy())
             callbacks.append(_budget.CosineSchedule(lr, self.n_iter_, epochs))
         for cb in callbacks:
             if hasattr(cb, "set_skdeep_data"):
@@ -327,16 +332,32 @@ class BaseKerasEstimator(BaseEstimator):
         Xe = self.feature_encoder_.transform(X)
         return _engine.predict(self.model_, Xe if sp.issparse(Xe) else np.asarray(Xe, dtype=self.dtype))
 
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "model_" in state:
+            # Keras's pickle keeps the weights but neither the dropout RNG's seed nor its
+            # state: keep every non-trainable variable, so training resumes identically.
+            state["_non_trainable_state"] = [np.array(v.numpy()) for v in self.model_.non_trainable_variables]
+        return state
+
+    def __setstate__(self, state):
+        values = state.pop("_non_trainable_state", None)
+        super().__setstate__(state)
+        if values is not None:
+            for variable, value in zip(self.model_.non_trainable_variables, values):
+                variable.assign(value)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.input_tags.allow_nan = True
+        tags.input_tags.allow_nan = self.model is None  # the built-in network imputes; a user model may not
         tags.input_tags.categorical = True
         tags.target_tags.multi_output = True
         return tags
 
 
-_MLP_PARAMS = ("hidden_layer_sizes", "activation", "dropout", "l2", "batch_normalization", "dtype")
+_MLP_PARAMS = ("hidden_layer_sizes", "activation", "dropout", "l2", "batch_normalization", "numeric_embedding",
+               "n_ensemble", "dtype")
 
 
 def _dense(X):

@@ -64,6 +64,17 @@ def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_sp
     return Budget(int(batch_size), int(epochs), bool(early_stopping), float(validation_split))
 
 
+def rate_set_elsewhere(optimizer, callbacks) -> bool:
+    """Whether the user already controls the learning rate (a schedule or a callback).
+
+    Their choice wins: the default cosine schedule then steps aside.
+    """
+    if isinstance(optimizer.get_config().get("learning_rate"), dict):  # a LearningRateSchedule
+        return True
+    users = (keras.callbacks.LearningRateScheduler, keras.callbacks.ReduceLROnPlateau)
+    return any(isinstance(cb, users) for cb in callbacks)
+
+
 class CosineSchedule(keras.callbacks.Callback):
     """Cosine decay of the learning rate from its initial value to 0 over ``epochs`` epochs.
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils._param_validation import StrOptions
+from numbers import Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 
 from ._base import BaseKerasEstimator
-from ._compile import wants_one_hot
-from ._params import DEFAULT_DROPOUT, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER, DEFAULT_PATIENCE
+from ._compile import DEFAULT_LOSS, wants_one_hot
+from ._params import (
+    DEFAULT_DROPOUT, DEFAULT_HIDDEN, DEFAULT_LABEL_SMOOTHING, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER,
+    DEFAULT_PATIENCE,
+)
 from ._targets import ClassifierTargetEncoder
 
 
@@ -27,47 +32,71 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         None builds the built-in network. A callable is a build function that
         returns a ``keras.Model``; it receives, by argument name, any of
         ``n_features_in``, ``n_outputs``, ``n_classes``, ``classes``, ``task``,
-        ``output_activation``, the network parameters below, and ``model__<name>``
-        parameters. A ``keras.Model`` is cloned (fresh weights) at every fit.
-    hidden_layer_sizes : int or tuple of int, default=(100,)
-        Units of each hidden Dense layer; ``()`` gives a perceptron.
+        ``output_activation``, ``categorical_features``, ``n_categories``, the
+        network parameters below, and ``model__<name>`` parameters. A
+        ``keras.Model`` is cloned (fresh weights) at every fit.
+    hidden_layer_sizes : int or tuple of int, default=(256, 256)
+        Units of each hidden Dense layer; ``()`` with ``numeric_transform=None`` and
+        ``numeric_embedding=None`` gives a perceptron.
     activation : str or callable, default="relu"
         Activation of the hidden layers (any Keras activation).
-    dropout : float, default=0.0
+    dropout : float, default=0.1
         Dropout rate after each hidden layer.
     l2 : float, default=0.0
         L2 penalty on the kernels of all Dense layers.
     batch_normalization : bool, default=False
         Batch normalization between each hidden Dense layer and its activation.
-    optimizer : str, keras.optimizers.Optimizer or class, default="adam"
+    optimizer : str, keras.optimizers.Optimizer or class, default="adamw"
         The optimizer; ``optimizer__<arg>`` parameters go to its constructor.
         An optimizer object is copied from its config, never trained itself.
     learning_rate : float or None, default=0.001
         Learning rate for an optimizer named by string or class (an optimizer object keeps
         its own); None keeps the optimizer's default; ``optimizer__learning_rate`` wins.
+    learning_rate_schedule : {"cosine"} or None, default="cosine"
+        Cosine decay of the learning rate to 0 over each fit's epochs (set per
+        epoch); it steps aside for a user's learning-rate callback or schedule.
     loss : str, keras.losses.Loss, callable or None, default=None
-        None picks binary cross-entropy (binary, multilabel) or sparse categorical
-        cross-entropy (multiclass); ``"categorical_crossentropy"`` trains on one-hot
-        targets. ``loss__<arg>`` parameters go to the loss's constructor.
+        None picks binary cross-entropy (binary, multilabel) or categorical
+        cross-entropy (multiclass; sparse when ``label_smoothing=0``).
+        ``"categorical_crossentropy"`` trains on one-hot targets.
+        ``loss__<arg>`` parameters go to the loss's constructor.
     metrics : list or None, default=None
         Metrics recorded per epoch in ``history_``: Keras names or objects, plus
         the task-aware ``"accuracy"``, ``"f1"``, ``"precision"``, ``"recall"``, ``"auc"``.
-    batch_size : int or None, default=32
-        Mini-batch size; None trains on the whole set as one batch.
-    epochs : int, default=100
-        Epochs per :meth:`fit` call.
+    batch_size : int, "auto" or None, default="auto"
+        Mini-batch size; "auto" is about n_samples / 40 as a power of two in
+        [32, 256]; None trains on the whole set as one batch.
+    epochs : int or "auto", default="auto"
+        Epochs per :meth:`fit` call; "auto" sizes the budget to about 4,000
+        gradient steps (between 20 and 400 epochs).
     validation_split : float, default=0.0
         Fraction of the training data held out (stratified) to report ``val_*``
         metrics and to monitor early stopping.
-    early_stopping : bool, default=False
+    early_stopping : bool or "auto", default="auto"
         Stop when the monitored loss (``val_loss`` if validating, else ``loss``)
         has not improved for ``patience`` epochs, and restore the best weights.
-    patience : int, default=10
+        "auto": on from 500 rows, holding out 10% when ``validation_split`` is 0.
+    patience : int, default=16
         Epochs without improvement before early stopping.
     callbacks : list of keras.callbacks.Callback or None, default=None
         Keras callbacks (e.g. ``ModelCheckpoint``, ``TensorBoard``), used as given.
     class_weight : dict, "balanced" or None, default=None
         Weights per class, multiplied into ``sample_weight``.
+    label_smoothing : float, default=0.1
+        Smoothing of the cross-entropy's targets (binary and multiclass); 0 turns
+        it off, for probabilities that are not pulled away from 0 and 1.
+    categorical_features : "from_dtype", None, list or boolean mask, default="from_dtype"
+        Categorical columns: from a DataFrame's dtypes (``category``, ``object``,
+        string), none, or given by names, indices or a mask. They are one-hot
+        encoded or embedded by the network, with a slot for missing and unseen values.
+    numeric_transform : {"robust", "standard"} or None, default="robust"
+        Scaling of numeric columns inside the network: median / IQR with a smooth
+        clip to +-3, mean / standard deviation, or none. Missing values are imputed.
+    numeric_embedding : {"periodic"} or None, default="periodic"
+        Periodic embeddings of numeric columns (PLR), or none.
+    n_ensemble : int, default=1
+        Members of a TabM-style parameter-efficient ensemble (shared hidden layers,
+        per-member input adapters and output heads; predictions averaged).
     random_state : int, RandomState or None, default=None
         Seeds weight initialisation, dropout, shuffling and the validation split,
         without touching any global random state.
@@ -100,6 +129,10 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     feature_names_in_ : ndarray of str
         Defined when ``X`` has string column names.
     target_encoder_ : ClassifierTargetEncoder
+    feature_encoder_ : FeatureEncoder
+        Column roles, categories and the statistics of the numeric columns.
+    budget_ : Budget
+        The batch size, epochs, early stopping and validation split this fit used.
 
     See Also
     --------
@@ -131,7 +164,6 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         learning_rate=DEFAULT_LEARNING_RATE,
         learning_rate_schedule="cosine",
         loss=None,
-        label_smoothing=0.0,
         metrics=None,
         batch_size="auto",
         epochs="auto",
@@ -140,8 +172,11 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         patience=DEFAULT_PATIENCE,
         callbacks=None,
         class_weight=None,
+        label_smoothing=DEFAULT_LABEL_SMOOTHING,
         categorical_features="from_dtype",
         numeric_transform="robust",
+        numeric_embedding="periodic",
+        n_ensemble=1,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -153,17 +188,20 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
             model, hidden_layer_sizes=hidden_layer_sizes, activation=activation, dropout=dropout,
             l2=l2, batch_normalization=batch_normalization, optimizer=optimizer,
             learning_rate=learning_rate, learning_rate_schedule=learning_rate_schedule, loss=loss,
-            label_smoothing=label_smoothing, metrics=metrics, batch_size=batch_size,
+            metrics=metrics, batch_size=batch_size,
             epochs=epochs, validation_split=validation_split, early_stopping=early_stopping,
             patience=patience, callbacks=callbacks, categorical_features=categorical_features,
-            numeric_transform=numeric_transform, random_state=random_state, verbose=verbose,
+            numeric_transform=numeric_transform, numeric_embedding=numeric_embedding, n_ensemble=n_ensemble,
+            random_state=random_state, verbose=verbose,
             warm_start=warm_start, engine=engine, dtype=dtype, **routed_params,
         )
         self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
 
     _parameter_constraints = {
         **BaseKerasEstimator._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -186,6 +224,15 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
 
     def _encoder_fit_kwargs(self, classes, sample_weight) -> dict:
         return {"classes": classes}
+
+    def _default_loss_params(self, enc, loss) -> dict:
+        # Smoothing applies to the (non-sparse) cross-entropies skdeep picks or the user names;
+        # Keras's sparse categorical cross-entropy has no such argument.
+        name = DEFAULT_LOSS[enc.task_] if loss is None else loss
+        if (self.label_smoothing and enc.task_ in ("binary", "multiclass") and isinstance(name, str)
+                and "crossentropy" in name.lower() and "sparse" not in name.lower()):
+            return {"label_smoothing": self.label_smoothing}
+        return {}
 
     def _adapt_encoder(self, network, enc) -> None:
         outputs = getattr(network, "outputs", None)

@@ -76,6 +76,10 @@ def weighted_quantile(a: np.ndarray, q, weights: np.ndarray | None) -> np.ndarra
 class FeatureEncoder(TransformerMixin, BaseEstimator):
     """Turn ``X`` into the float matrix the network reads, one column per column of ``X``.
 
+    Missing numeric values: a column that had some at fit keeps NaN (the network's
+    input layer imputes the centre and adds an indicator); elsewhere a missing value
+    is replaced by the column's centre (median, mean, or 0 without scaling).
+
     Parameters
     ----------
     categorical_features : "from_dtype", None, list or boolean mask, default="from_dtype"
@@ -188,15 +192,32 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
         return np.column_stack(cols) if cols else np.empty((len(X), 0))
 
     def transform(self, X) -> np.ndarray | sp.spmatrix:
-        """The network's input: numeric columns as floats (NaN kept), categoricals as codes."""
+        """The network's input: numeric columns as floats, categoricals as codes.
+
+        Missing values stay NaN in the columns that had some at fit (the network
+        imputes them and sees an indicator); elsewhere they become the column's centre.
+        """
         check_is_fitted(self)
-        if self.sparse_ or not len(self.categorical_):
-            return X if self.sparse_ else self._numeric_block(X)
+        if self.sparse_:
+            return X
+        numeric = self._numeric_block(X)
+        gaps = np.isnan(numeric)
+        gaps[:, self.missing_] = False
+        if gaps.any():
+            numeric = np.where(gaps, self.center_, numeric)
+        if not len(self.categorical_):
+            return numeric
         out = np.empty(X.shape, dtype="float64")
-        out[:, self.numeric_] = self._numeric_block(X)
+        out[:, self.numeric_] = numeric
         for j, cats in zip(self.categorical_, self.categories_):
             out[:, j] = _codes(_column(X, j), cats)
         return out
+
+    @property
+    def columnwise(self) -> bool:
+        """Whether output column j depends on input column j alone (no categories, no indicators)."""
+        check_is_fitted(self)
+        return not (self.sparse_ or len(self.categorical_) or len(self.missing_))
 
     @property
     def n_categories_(self) -> list[int]:

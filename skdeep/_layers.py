@@ -9,12 +9,16 @@ one architecture shares one compiled training function.
 
 from __future__ import annotations
 
+import math
+
 import keras
 from keras import ops
 
 # Up to this many categories (the missing/unseen slot included) a column is one-hot
 # encoded; above, it gets a learned embedding (as RealMLP does).
 MAX_ONE_HOT = 16
+# Periodic numeric embeddings (PLR): frequencies per column, their initial spread, output width.
+PERIODIC_FREQUENCIES, PERIODIC_SIGMA, PERIODIC_DIM = 16, 0.1, 16
 
 
 def embedding_dim(n_categories: int) -> int:
@@ -40,29 +44,50 @@ class TabularInput(keras.layers.Layer):
         Map scaled values through ``z / sqrt(1 + (z / 3)^2)`` (RealMLP's smooth
         clipping: linear near 0, bounded by 3), so outliers and skew cannot
         dominate a layer.
+    periodic : bool
+        Embed each scaled numeric column with periodic features and a ReLU
+        (PLR, Gorishniy et al. 2022): ``relu(W_j [sin(2 pi c_j z), cos(2 pi c_j z)] + b_j)``
+        with trainable frequencies ``c_j`` (``PERIODIC_FREQUENCIES`` of them, drawn
+        from N(0, ``PERIODIC_SIGMA``)) and a ``PERIODIC_DIM``-wide output per column.
     """
 
     def __init__(self, numeric_columns=(), categorical_columns=(), n_categories=(), missing_columns=(),
-                 smooth_clip=True, **kwargs):
+                 smooth_clip=True, periodic=False, **kwargs):
         super().__init__(**kwargs)
+        self.periodic = bool(periodic)
         self.numeric_columns = [int(i) for i in numeric_columns]
         self.categorical_columns = [int(i) for i in categorical_columns]
         self.n_categories = [int(k) for k in n_categories]
         self.missing_columns = [int(i) for i in missing_columns]
         self.smooth_clip = bool(smooth_clip)
-        self.embeddings = [
-            keras.layers.Embedding(k + 1, embedding_dim(k), name=f"embedding_{i}", dtype=self.dtype_policy)
-            if k + 1 > MAX_ONE_HOT else None
-            for i, k in enumerate(self.n_categories)
-        ]
+        # Categorical columns in two groups, each encoded by one op per step whatever the
+        # number of columns (ames has 40): few levels one-hot, many levels embedded.
+        self.one_hot_columns = [i for i, k in enumerate(self.n_categories) if k + 1 <= MAX_ONE_HOT]
+        self.embedded_columns = [i for i, k in enumerate(self.n_categories) if k + 1 > MAX_ONE_HOT]
+        sizes = [self.n_categories[i] + 1 for i in self.one_hot_columns]
+        self._one_hot_offsets = [sum(sizes[:j]) for j in range(len(sizes))]
+        self._one_hot_keep = [o + c for o, size in zip(self._one_hot_offsets, sizes) for c in range(1, size)]
+        self._one_hot_depth = sum(sizes)
+        sizes = [self.n_categories[i] + 1 for i in self.embedded_columns]
+        self._embedded_offsets = [sum(sizes[:j]) for j in range(len(sizes))]
+        self.embedding_dim = max([embedding_dim(self.n_categories[i]) for i in self.embedded_columns], default=0)
+        self.embedding = keras.layers.Embedding(
+            sum(sizes), self.embedding_dim, name="categories", dtype=self.dtype_policy
+        ) if sizes else None
 
     def build(self, input_shape):
         n = len(self.numeric_columns)
         self.center = self.add_weight(shape=(n,), initializer="zeros", trainable=False, name="center")
         self.scale = self.add_weight(shape=(n,), initializer="ones", trainable=False, name="scale")
-        for emb in self.embeddings:
-            if emb is not None:
-                emb.build((None,))
+        if self.periodic and n:
+            k, d = PERIODIC_FREQUENCIES, PERIODIC_DIM
+            self.frequencies = self.add_weight(
+                shape=(n, k), initializer=keras.initializers.RandomNormal(stddev=PERIODIC_SIGMA), name="frequencies")
+            self.periodic_kernel = self.add_weight(shape=(n, 2 * k, d), initializer="glorot_uniform",
+                                                   name="periodic_kernel")
+            self.periodic_bias = self.add_weight(shape=(n, d), initializer="zeros", name="periodic_bias")
+        if self.embedding is not None:
+            self.embedding.build((None, len(self.embedded_columns)))
 
     def set_statistics(self, center, scale) -> None:
         """Assign the per-column centre and scale measured by the feature encoder."""
@@ -70,28 +95,43 @@ class TabularInput(keras.layers.Layer):
         self.scale.assign(ops.cast(scale, self.scale.dtype))
 
     def call(self, x):
+        # Written with ops that shap's DeepExplainer can differentiate (gather, sub, div,
+        # square, rsqrt, mul, concat) wherever no column had missing values at fit.
         parts = []
         if self.numeric_columns:
-            xn = ops.take(x, self.numeric_columns, axis=1)
-            missing = ops.isnan(xn)
-            z = (ops.where(missing, self.center, xn) - self.center) / self.scale  # missing -> 0
+            in_order = self.numeric_columns == list(range(len(self.numeric_columns))) and not self.categorical_columns
+            xn = x if in_order else ops.take(x, self.numeric_columns, axis=1)
+            if self.missing_columns:  # only these columns can hold NaN (see FeatureEncoder)
+                missing = ops.isnan(xn)
+                xn = ops.where(missing, self.center, xn)
+            z = (xn - self.center) / self.scale  # missing -> the centre -> 0
             if self.smooth_clip:
-                z = z / ops.sqrt(1.0 + ops.square(z / 3.0))
+                z = z * ops.rsqrt(1.0 + ops.square(z / 3.0))
+            if self.periodic:
+                v = 2.0 * math.pi * z[:, :, None] * self.frequencies  # (batch, columns, frequencies)
+                features = ops.concatenate([ops.sin(v), ops.cos(v)], axis=-1)
+                e = ops.relu(ops.einsum("bnf,nfd->bnd", features, self.periodic_kernel) + self.periodic_bias)
+                z = ops.reshape(e, (-1, len(self.numeric_columns) * PERIODIC_DIM))
             parts.append(z)
             if self.missing_columns:
                 parts.append(ops.cast(ops.take(missing, self.missing_columns, axis=1), z.dtype))
-        for col, k, emb in zip(self.categorical_columns, self.n_categories, self.embeddings):
-            codes = ops.cast(ops.clip(ops.nan_to_num(x[:, col]), 0, k), "int32")
-            if emb is None:  # slot 0 (missing or unseen) is all zeros
-                parts.append(ops.cast(ops.one_hot(codes, k + 1)[:, 1:], x.dtype))
-            else:
-                parts.append(ops.cast(emb(codes), x.dtype))
+        if self.categorical_columns:
+            codes = ops.take(x, self.categorical_columns, axis=1)
+            codes = ops.cast(ops.clip(ops.nan_to_num(codes), 0, max(self.n_categories)), "int32")
+            codes = ops.minimum(codes, ops.convert_to_tensor(self.n_categories, "int32"))
+        if self.one_hot_columns:  # slot 0 (missing or unseen) of each column is dropped: all zeros
+            index = ops.take(codes, self.one_hot_columns, axis=1) + ops.convert_to_tensor(self._one_hot_offsets, "int32")
+            multi_hot = ops.sum(ops.one_hot(index, self._one_hot_depth, dtype=x.dtype), axis=1)
+            parts.append(ops.take(multi_hot, self._one_hot_keep, axis=1))
+        if self.embedded_columns:
+            index = ops.take(codes, self.embedded_columns, axis=1) + ops.convert_to_tensor(self._embedded_offsets, "int32")
+            e = ops.cast(self.embedding(index), x.dtype)
+            parts.append(ops.reshape(e, (-1, len(self.embedded_columns) * self.embedding_dim)))
         return parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=1)
 
     def compute_output_shape(self, input_shape):
-        width = len(self.numeric_columns) + len(self.missing_columns)
-        for k, emb in zip(self.n_categories, self.embeddings):
-            width += k if emb is None else embedding_dim(k)
+        width = len(self.numeric_columns) * (PERIODIC_DIM if self.periodic else 1) + len(self.missing_columns)
+        width += len(self._one_hot_keep) + len(self.embedded_columns) * self.embedding_dim
         return (input_shape[0], width)
 
     def get_config(self):
@@ -102,4 +142,86 @@ class TabularInput(keras.layers.Layer):
             "n_categories": self.n_categories,
             "missing_columns": self.missing_columns,
             "smooth_clip": self.smooth_clip,
+            "periodic": self.periodic,
         }
+
+
+@keras.saving.register_keras_serializable(package="skdeep")
+class EnsembleInput(keras.layers.Layer):
+    """Give each of ``k`` ensemble members its own view of the input: ``(batch, d) -> (batch, k, d)``.
+
+    Member ``i`` sees ``x * r_i`` with a trained ``r_i`` initialised to random
+    signs (TabM-mini, Gorishniy et al. 2025): the hidden layers after it are
+    shared, so ``k`` members cost ``k`` times the compute but almost no more weights.
+    """
+
+    def __init__(self, n_members: int, **kwargs):
+        super().__init__(**kwargs)
+        self.n_members = int(n_members)
+
+    def build(self, input_shape):
+        self.adapter = self.add_weight(shape=(self.n_members, input_shape[-1]), name="adapter",
+                                       initializer=_RandomSigns())
+
+    def call(self, x):
+        return x[:, None, :] * self.adapter
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n_members, input_shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "n_members": self.n_members}
+
+
+@keras.saving.register_keras_serializable(package="skdeep")
+class EnsembleHead(keras.layers.Layer):
+    """One output layer per member, then one prediction per row: ``(batch, k, h) -> (batch, units)``.
+
+    In training each row is predicted by one member (row ``j`` by member
+    ``j mod k``; batches are shuffled), so the loss is the mean of the members'
+    own losses and the members stay diverse. In inference the prediction is the
+    members' mean (probabilities for classifiers), which is what validation,
+    early stopping and ``predict`` see.
+    """
+
+    def __init__(self, units: int, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        self.activation = keras.activations.get(activation)
+
+    def build(self, input_shape):
+        k, h = input_shape[1], input_shape[2]
+        self.kernel = self.add_weight(shape=(k, h, self.units), initializer="glorot_uniform", name="kernel")
+        self.bias = self.add_weight(shape=(k, self.units), initializer="zeros", name="bias")
+
+    def call(self, h, training=None):
+        out = self.activation(ops.einsum("bkh,kho->bko", h, self.kernel) + self.bias)
+        if not training:
+            return ops.mean(out, axis=1)
+        k = ops.shape(out)[1]
+        member = ops.mod(ops.arange(ops.shape(out)[0]), k)
+        return ops.sum(out * ops.expand_dims(ops.one_hot(member, k, dtype=out.dtype), -1), axis=1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.units)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units,
+                "activation": keras.activations.serialize(self.activation)}
+
+
+@keras.saving.register_keras_serializable(package="skdeep")
+class _RandomSigns(keras.initializers.Initializer):
+    """+1 or -1 with equal probability."""
+
+    def __init__(self, seed=None):
+        # An unseeded one takes its seed where Keras's own initializers do, which
+        # skdeep makes a function of random_state during every build.
+        self.seed = seed if seed is not None else keras.initializers.RandomUniform().seed
+
+    def __call__(self, shape, dtype=None):
+        u = keras.random.uniform(shape, seed=self.seed, dtype=dtype)
+        return ops.where(u < 0.5, -1.0, 1.0)
+
+    def get_config(self):
+        return {"seed": self.seed}

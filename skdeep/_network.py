@@ -88,6 +88,8 @@ def build_mlp(
     target_mean=None,
     target_scale=None,
     features=None,
+    numeric_embedding=None,
+    n_ensemble: int = 1,
     dtype: str = "float32",
 ) -> keras.Model:
     """The built-in network: an input layer for tabular columns, then Dense blocks.
@@ -103,9 +105,13 @@ def build_mlp(
     regularizer = keras.regularizers.L2(l2) if l2 else None
     inputs = keras.Input((n_features,), name="features", dtype=dtype)
     x = inputs
-    tabular = _tabular_input(features, dtype)
+    tabular = _tabular_input(features, dtype, numeric_embedding)
     if tabular is not None:
         x = tabular(x)
+    if n_ensemble > 1:
+        from ._layers import EnsembleInput
+
+        x = EnsembleInput(n_ensemble, name="ensemble_input", dtype=dtype)(x)
     for i, units in enumerate(hidden_layer_sizes, start=1):
         x = keras.layers.Dense(
             int(units),
@@ -119,13 +125,19 @@ def build_mlp(
             x = keras.layers.Activation(activation, name=f"activation_{i}", dtype=dtype)(x)
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"dropout_{i}", dtype=dtype)(x)
-    outputs = keras.layers.Dense(
-        n_outputs,
-        activation=output_activation or OUTPUT_ACTIVATION[task],
-        kernel_regularizer=regularizer,
-        name="output",
-        dtype=dtype,
-    )(x)
+    if n_ensemble > 1:
+        from ._layers import EnsembleHead
+
+        outputs = EnsembleHead(n_outputs, activation=output_activation or OUTPUT_ACTIVATION[task],
+                               name="output", dtype=dtype)(x)
+    else:
+        outputs = keras.layers.Dense(
+            n_outputs,
+            activation=output_activation or OUTPUT_ACTIVATION[task],
+            kernel_regularizer=regularizer,
+            name="output",
+            dtype=dtype,
+        )(x)
     if target_mean is not None:
         # Learn in standardized units, predict in the target's own units.
         outputs = keras.layers.Rescaling(
@@ -140,19 +152,20 @@ def build_mlp(
     return model
 
 
-def _tabular_input(features, dtype: str):
+def _tabular_input(features, dtype: str, numeric_embedding=None):
     """The network's input layer for ``features``, or None where columns go in as they are."""
     if features is None or features.sparse_:
         return None
     scaled = features.numeric_transform is not None and len(features.numeric_)
-    if not (scaled or len(features.categorical_) or len(features.missing_)):
+    if not (scaled or len(features.categorical_) or len(features.missing_) or numeric_embedding):
         return None
     from ._layers import TabularInput
 
     return TabularInput(
         numeric_columns=features.numeric_.tolist(), categorical_columns=features.categorical_.tolist(),
         n_categories=features.n_categories_, missing_columns=features.missing_.tolist(),
-        smooth_clip=features.numeric_transform == "robust", name="tabular_input", dtype=dtype,
+        smooth_clip=features.numeric_transform == "robust", periodic=numeric_embedding == "periodic",
+        name="tabular_input", dtype=dtype,
     )
 
 

@@ -19,6 +19,7 @@ DEFAULT_DROPOUT = 0.1
 DEFAULT_OPTIMIZER = "adamw"
 DEFAULT_LEARNING_RATE = 0.001
 DEFAULT_PATIENCE = 16
+DEFAULT_LABEL_SMOOTHING = 0.1  # classification only; see _base._build
 
 # Prefixes a ``<prefix>__<arg>`` parameter may carry, and where it goes.
 ROUTE_PREFIXES = ("model", "optimizer", "loss", "fit", "compile")
@@ -34,7 +35,6 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
     "learning_rate_schedule": [StrOptions({"cosine"}), None],
     "loss": [str, callable, None],
-    "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     "metrics": [list, tuple, None],
     "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
     "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -44,6 +44,8 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "callbacks": [list, tuple, None],
     "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
     "numeric_transform": [StrOptions({"robust", "standard"}), None],
+    "numeric_embedding": [StrOptions({"periodic"}), None],
+    "n_ensemble": [Interval(Integral, 1, None, closed="left")],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
     "warm_start": ["boolean"],

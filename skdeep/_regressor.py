@@ -19,8 +19,10 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
     Parameters
     ----------
     model, hidden_layer_sizes, activation, dropout, l2, batch_normalization, \
-optimizer, learning_rate, metrics, batch_size, epochs, validation_split, \
-early_stopping, patience, callbacks, random_state, verbose, warm_start, engine, dtype
+optimizer, learning_rate, learning_rate_schedule, metrics, batch_size, epochs, \
+validation_split, early_stopping, patience, callbacks, categorical_features, \
+numeric_transform, numeric_embedding, n_ensemble, random_state, verbose, \
+warm_start, engine, dtype
         As in :class:`KerasClassifier`. Metrics such as ``"mae"``, ``"mse"``,
         ``"rmse"`` and ``"r2"`` are recorded per epoch.
     loss : str, keras.losses.Loss, callable or None, default=None
@@ -38,6 +40,8 @@ early_stopping, patience, callbacks, random_state, verbose, warm_start, engine, 
     n_features_in_ : int
     feature_names_in_ : ndarray of str
     target_encoder_ : RegressorTargetEncoder
+    feature_encoder_ : FeatureEncoder
+    budget_ : Budget
 
     See Also
     --------

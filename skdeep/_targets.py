@@ -47,6 +47,8 @@ class ClassifierTargetEncoder(TransformerMixin, BaseEstimator):
         check_classification_targets(y)
         target_type = type_of_target(y, input_name="y")
         if target_type == "multilabel-indicator":
+            if isinstance(self.one_hot, str):  # "multiclass": not this target
+                self.one_hot = False
             self.task_ = "multilabel"
             self._label_dtype = np.asarray(y).dtype
             self.classes_ = np.arange(np.shape(y)[1])

@@ -113,8 +113,9 @@ def _data_options() -> argparse.ArgumentParser:
     g.add_argument("--target", metavar="COLUMN", help="the CSV column to predict (required for a CSV)")
     g.add_argument("--task", choices=TASKS, default="auto",
                    help="classification or regression; 'auto' (default) infers it from the target")
-    g.add_argument("--categorical", choices=CATEGORICAL, default="onehot",
-                   help="non-numeric CSV columns: one-hot encode them (default) or stop with an error")
+    g.add_argument("--categorical", choices=CATEGORICAL, default="native",
+                   help="non-numeric CSV columns: 'native' (default) gives each model the encoding it "
+                        "needs; 'onehot' one-hot encodes them for every model; 'error' stops")
     g.add_argument("--sep", default=None, help="CSV separator (default ',', tab for .tsv)")
     g = p.add_argument_group("general")
     g.add_argument("--random-state", type=int, default=0, metavar="INT",
@@ -126,12 +127,13 @@ def _data_options() -> argparse.ArgumentParser:
 def _network_options() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("network")
-    g.add_argument("--epochs", type=_int_at_least(1), default=30, metavar="INT",
-                   help="training epochs (default 30)")
-    g.add_argument("--hidden-layer-sizes", type=_hidden_layer_sizes, default=(64, 32), metavar="SIZES",
-                   help="units per hidden layer, comma-separated (default 64,32; 'none' for no hidden layer)")
-    g.add_argument("--batch-size", type=_int_at_least(1), default=32, metavar="INT",
-                   help="mini-batch size (default 32)")
+    g.add_argument("--epochs", type=_int_at_least(1), default=None, metavar="INT",
+                   help="training epochs (default: a budget sized to the data, with early stopping)")
+    g.add_argument("--hidden-layer-sizes", type=_hidden_layer_sizes, default=None, metavar="SIZES",
+                   help="units per hidden layer, comma-separated ('none' for no hidden layer; "
+                        "default: the estimator's)")
+    g.add_argument("--batch-size", type=_int_at_least(1), default=None, metavar="INT",
+                   help="mini-batch size (default: sized to the data)")
     return p
 
 

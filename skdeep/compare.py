@@ -115,7 +115,7 @@ def baseline_preprocessor(X: Any, *, scale: bool = True):
     numeric = [SimpleImputer(strategy="median")] if missing else []
     numeric += [StandardScaler()] if scale else []
     if not categorical:
-        return make_pipeline(*numeric) if numeric else None
+        return (make_pipeline(*numeric) if len(numeric) > 1 else numeric[0]) if numeric else None
     return ColumnTransformer([
         ("numeric", make_pipeline(*numeric) if numeric else "passthrough",
          make_column_selector(dtype_exclude=["category", "object", "string"])),

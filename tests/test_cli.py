@@ -109,8 +109,12 @@ def test_load_csv_infers_task_and_encodes(toy_csv):
     data = load_dataset(toy_csv, target="label")
     assert data.task == "classification" and data.class_names == ["no", "yes"]
     assert set(np.unique(data.y)) == {0, 1}
-    assert data.categorical == ["color"] and data.preprocessor is not None
+    # native: the column stays categorical, each model encodes it as it needs
+    assert data.categorical == ["color"] and data.preprocessor is None
+    assert isinstance(data.X["color"].dtype, pd.CategoricalDtype)
     assert any("inferred" in note for note in data.notes)
+    onehot = load_dataset(toy_csv, target="label", categorical="onehot")
+    assert onehot.categorical == ["color"] and onehot.preprocessor is not None
     data = load_dataset(toy_csv, target="price")
     assert data.task == "regression" and data.y.dtype == np.float64
     data = load_dataset(toy_csv, target="count")  # integers 0..4: classes

@@ -114,8 +114,8 @@ def test_keras_callbacks_work_unchanged(data, tmp_path, engine):
     callbacks = [keras.callbacks.ModelCheckpoint(str(ckpt), monitor="val_loss", save_best_only=True),
                  keras.callbacks.TensorBoard(log_dir=str(tmp_path / "tb"), histogram_freq=1),
                  keras.callbacks.EarlyStopping(monitor="val_loss", patience=50), rec]
-    clf = KerasClassifier(hidden_layer_sizes=(8,), learning_rate=0.05, epochs=6, validation_split=0.2,
-                          callbacks=callbacks, random_state=0, engine=engine).fit(X, y)
+    clf = KerasClassifier(hidden_layer_sizes=(8,), learning_rate=0.05, learning_rate_schedule=None, epochs=6,
+                          validation_split=0.2, callbacks=callbacks, random_state=0, engine=engine).fit(X, y)
     best = int(np.argmin(clf.history_["val_loss"]))
     assert best < 5  # so the checkpoint is not simply the final network
     restored = keras.saving.load_model(ckpt)

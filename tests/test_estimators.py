@@ -175,7 +175,8 @@ def test_fitted_state_and_pandas_feature_names(cancer):
 def test_partial_fit_continues_training(cancer):
     X, y = cancer
     X = StandardScaler().fit_transform(X)
-    clf = KerasClassifier(hidden_layer_sizes=(16,), random_state=0)
+    # a constant rate: partial_fit trains one epoch at a time, with no schedule over "the fit"
+    clf = KerasClassifier(hidden_layer_sizes=(16,), random_state=0, learning_rate_schedule=None)
     clf.partial_fit(X, y, classes=[0, 1])
     first = clf.model_.get_weights()
     for _ in range(4):
@@ -185,7 +186,7 @@ def test_partial_fit_continues_training(cancer):
     assert int(clf.model_.optimizer.iterations) == 5 * int(np.ceil(len(X) / 32))
     assert not np.allclose(first[0], clf.model_.get_weights()[0])
     # Five partial_fit calls are five epochs of one fit.
-    full = KerasClassifier(hidden_layer_sizes=(16,), random_state=0, epochs=5).fit(X, y)
+    full = KerasClassifier(hidden_layer_sizes=(16,), random_state=0, epochs=5, learning_rate_schedule=None).fit(X, y)
     np.testing.assert_allclose(full.history_["loss"], clf.history_["loss"], rtol=1e-5)
 
 
@@ -252,8 +253,11 @@ def test_two_unit_softmax_head_for_binary(cancer):
 
 def test_perceptron_and_architecture_options(cancer):
     X, y = cancer
-    perceptron = KerasClassifier(hidden_layer_sizes=(), epochs=2).fit(X, y)
+    perceptron = KerasClassifier(hidden_layer_sizes=(), numeric_transform=None, numeric_embedding=None,
+                                 epochs=2).fit(X, y)
     assert [type(layer).__name__ for layer in perceptron.model_.layers] == ["InputLayer", "Dense"]
+    recipe = KerasClassifier(hidden_layer_sizes=(), epochs=2).fit(X, y)
+    assert [type(layer).__name__ for layer in recipe.model_.layers] == ["InputLayer", "TabularInput", "Dense"]
     deep = KerasClassifier(hidden_layer_sizes=(8, 4), dropout=0.1, l2=1e-3, batch_normalization=True,
                            activation="tanh", epochs=2).fit(X, y)
     kinds = [type(layer).__name__ for layer in deep.model_.layers]

@@ -164,10 +164,12 @@ def test_html_pieces_escape_text():
     assert "&lt;1&gt;" in html and 'class="num neg"' in html
 
 
-def test_report_settings_default_is_quick_enough():
-    """The README demo settings: 30 epochs, 5 folds (the full run is timed in the docs)."""
+def test_report_settings_default_to_the_estimators_recipe():
+    """The README demo runs the estimator's own defaults on 5 folds."""
     settings = Settings()
-    assert settings.epochs == 30 and settings.cv == 5
+    assert settings.epochs is None and settings.hidden_layer_sizes is None and settings.cv == 5
+    assert "default recipe" in settings.network_text()
+    assert "30 epochs" in Settings(epochs=30).network_text()
     assert load_dataset("breast_cancer").X.shape == (569, 30)
 
 

@@ -27,7 +27,10 @@ class SmallNet:
 # epsilon (1.2e-7); in float64 the two fits agree, as they must mathematically.
 # Routed parameters (model__width) are covered in test_estimators.py: sklearn's
 # check_no_attributes_set_in_init cannot see **kwargs-stored parameters.
-COMMON = dict(epochs=60, learning_rate=0.005, random_state=0, dtype="float64")
+# dropout=0: with random masks, weighted rows and repeated rows cannot train alike, and
+# sklearn's check_sample_weight_equivalence compares exactly that. The rest of the default
+# recipe (robust scaling, periodic embeddings, label smoothing, cosine decay, AdamW) is on.
+COMMON = dict(epochs=60, learning_rate=0.005, dropout=0.0, random_state=0, dtype="float64")
 ESTIMATORS = [
     KerasClassifier(hidden_layer_sizes=(16,), **COMMON),
     KerasRegressor(hidden_layer_sizes=(16,), **COMMON),

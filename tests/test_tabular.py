@@ -37,7 +37,7 @@ def mixed_frame(n=240, seed=0):
 
 def test_mixed_frame_goes_straight_in():
     X, y = mixed_frame()
-    clf = KerasClassifier(**{**FAST, "epochs": 60}).fit(X, y)
+    clf = KerasClassifier(**{**FAST, "epochs": 150}).fit(X, y)
     assert list(clf.feature_names_in_) == ["size", "flag", "colour", "city"]
     assert clf.feature_encoder_.categorical_.tolist() == [2, 3]
     assert clf.score(X, y) > 0.9  # the label is colour XOR flag: the categories were learned
@@ -55,9 +55,10 @@ def test_layer_encodes_categories_by_cardinality():
     assert isinstance(layer, TabularInput)
     assert layer.n_categories == [3, 30]
     # 3 categories: one-hot; 30 (> MAX_ONE_HOT): a learned embedding
-    assert layer.embeddings[0] is None and layer.embeddings[1] is not None
-    assert 30 + 1 > MAX_ONE_HOT
-    # a missing-value indicator for "size", which had gaps at fit
+    assert layer.one_hot_columns == [0] and layer.embedded_columns == [1]
+    assert 30 + 1 > MAX_ONE_HOT and layer.compute_output_shape((None, 4))[1] == 2 * 16 + 1 + 3 + layer.embedding_dim
+    # size and flag periodically embedded (16 each), an indicator for "size" (gaps at fit), 3 one-hot,
+    # the embedding
     assert layer.missing_columns == [0]
 
 
@@ -216,3 +217,51 @@ def test_label_smoothing_multiclass_uses_one_hot_targets():
 def test_tags_declare_nan_and_sparse():
     tags = KerasClassifier().__sklearn_tags__()
     assert tags.input_tags.allow_nan and tags.input_tags.sparse and tags.input_tags.categorical
+
+
+def test_shap_values_per_original_column_of_a_mixed_frame():
+    from skdeep.explain import explain
+
+    X, y = mixed_frame()
+    clf = KerasClassifier(**FAST).fit(X, y)
+    expl = explain(clf, X[:40], X[:3])
+    assert expl.values.shape == (3, 4, 2) and list(expl.feature_names) == list(X.columns)
+    total = expl.values[:, :, 1].sum(axis=1) + expl.base_values[:, 1]
+    np.testing.assert_allclose(total, clf.predict_proba(X[:3])[:, 1], atol=1e-5)  # additive, exact
+
+
+def test_compare_takes_the_raw_frame():
+    from skdeep.compare import categorical_frame, compare, default_models
+
+    X, y = mixed_frame(n=150)
+    models = default_models("classification", X=categorical_frame(X), keras_params={"epochs": 5})
+    df = compare(X, y, models, cv=3)
+    assert df[["accuracy_mean"]].notna().all().all()  # every model fitted, none failed
+    pre = df.attrs["preprocessing"]
+    assert "OneHotEncoder" in pre["LogisticRegression"] and "SimpleImputer" in pre["LogisticRegression"]
+    assert pre["HistGradientBoosting"] == "native categoricals"
+    assert pre["KerasClassifier"].startswith("own:")
+
+
+def test_periodic_embedding_and_ensemble_train_and_round_trip():
+    X, y = mixed_frame()
+    for params in ({"numeric_embedding": "periodic"}, {"n_ensemble": 4}, {"numeric_embedding": None}):
+        clf = KerasClassifier(**{**FAST, "epochs": 40}, **params).fit(X, y)
+        assert clf.score(X, y) > 0.65, params  # chance is 0.5
+        again = pickle.loads(pickle.dumps(clf))
+        np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
+    layer = KerasClassifier(**FAST, numeric_embedding="periodic").fit(X, y).model_.get_layer("tabular_input")
+    assert layer.periodic and layer.frequencies.shape == (2, 16)  # size, flag
+
+
+def test_ensemble_members_differ_in_training_and_average_in_inference():
+    from skdeep._layers import EnsembleHead
+
+    head = EnsembleHead(1)
+    h = np.random.default_rng(0).normal(size=(6, 3, 5)).astype("float32")
+    head.build(h.shape)
+    members = keras.ops.convert_to_numpy(keras.ops.einsum("bkh,kho->bko", h, head.kernel) + head.bias)
+    train = keras.ops.convert_to_numpy(head(h, training=True))
+    infer = keras.ops.convert_to_numpy(head(h, training=False))
+    np.testing.assert_allclose(train[:, 0], members[np.arange(6), np.arange(6) % 3, 0], rtol=1e-5)
+    np.testing.assert_allclose(infer, members.mean(axis=1), rtol=1e-5)

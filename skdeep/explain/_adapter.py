@@ -157,14 +157,18 @@ class Explainer:
     def _check_network_contract(self) -> None:
         """The explained Keras model must agree with the estimator's public predictions."""
         info, rows = self._info, self._background[:20]
-        if self._whole_pipeline:
-            rows = _model.transform(info, self._codec.decode(rows))
         final = info.final
+        if self._whole_pipeline:
+            decoded = self._codec.decode(rows)
+            final_input = info.preprocessor.transform(decoded) if info.preprocessor is not None else decoded
+            rows = _model.transform(info, decoded)
+        else:
+            final_input = _model.as_frame_for(final, rows)
         if info.is_classifier:
-            expected = final.predict_proba(_model.as_frame_for(final, rows))
+            expected = final.predict_proba(final_input)
             got = _model.output_function(info, "probability")(rows)
         else:
-            expected = np.asarray(final.predict(_model.as_frame_for(final, rows)))
+            expected = np.asarray(final.predict(final_input))
             got = _model.output_function(info, "raw")(rows)
         if not np.allclose(got, np.reshape(expected, got.shape), rtol=1e-4, atol=1e-5):
             raise RuntimeError(

@@ -127,28 +127,31 @@ def predict_network(network: keras.Model, Z: np.ndarray) -> np.ndarray:
 
 
 @contextlib.contextmanager
-def _log_rule(enabled: bool) -> Iterator[None]:
-    """Let DeepExplainer treat ``Log`` like its other 1-D nonlinearities.
+def shap_rules(enabled: bool) -> Iterator[None]:
+    """Let DeepExplainer handle the ops shap has no rule for, for the duration of a call.
 
     shap's TensorFlow DeepExplainer has rescale rules for Sigmoid, Exp, Softplus
-    and others but none for ``Log``, which the log-odds head uses. The rescale
+    and others but none for ``Log`` (the log-odds head, when ``enabled``), nor for
+    ``Sin`` / ``Cos`` and ``Einsum`` (periodic numeric embeddings). The rescale
     rule (multiplier ``(f(x) - f(r)) / (x - r)``) is exact for any 1-D function,
-    so the log-odds attributions still sum to the log-odds. The rule is added
-    to shap's handler table only for the duration of a call.
+    and an einsum with a weight tensor is linear in its input, so attributions
+    still sum to the output. The rules are added to shap's handler table and
+    removed afterwards.
     """
-    if not enabled:
-        yield
-        return
     from shap.explainers._deep import deep_tf
 
-    added = "Log" not in deep_tf.op_handlers
-    if added:
-        deep_tf.op_handlers["Log"] = deep_tf.nonlinearity_1d(0)
+    rules = {"Sin": deep_tf.nonlinearity_1d(0), "Cos": deep_tf.nonlinearity_1d(0),
+             "Einsum": deep_tf.linearity_1d(0)}
+    if enabled:
+        rules["Log"] = deep_tf.nonlinearity_1d(0)
+    added = [name for name in rules if name not in deep_tf.op_handlers]
+    for name in added:
+        deep_tf.op_handlers[name] = rules[name]
     try:
         yield
     finally:
-        if added:
-            deep_tf.op_handlers.pop("Log", None)
+        for name in added:
+            deep_tf.op_handlers.pop(name, None)
 
 
 class DeepBackend:
@@ -162,12 +165,12 @@ class DeepBackend:
         import shap
 
         self._log = output == "log_odds"
-        with quiet(), _log_rule(self._log):
+        with quiet(), shap_rules(self._log):
             self._explainer = shap.DeepExplainer(network, background.astype("float32"))
         self._base = np.asarray(self._explainer.expected_value, dtype=np.float64).reshape(-1)
 
     def __call__(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        with quiet(), _log_rule(self._log):
+        with quiet(), shap_rules(self._log):
             values = self._explainer.shap_values(Z.astype("float32"))
         return np.asarray(values, dtype=np.float64), np.tile(self._base, (len(Z), 1))
 

@@ -73,6 +73,7 @@ class ModelInfo:
     is_classifier: bool
     classes: np.ndarray | None
     columnwise: bool
+    own_encoder: Any = None  # a skdeep network's FeatureEncoder: its own first step
 
     @property
     def n_classes(self) -> int:
@@ -95,14 +96,17 @@ def inspect_model(model: Any) -> ModelInfo:
     classes = np.asarray(final.classes_) if classifier else None
     if classes is not None and classes.ndim != 1:
         raise NotImplementedError("Multilabel and multi-output classifiers are not supported.")
+    kind = _family(final)
+    own = getattr(final, "feature_encoder_", None) if kind == "network" else None
     return ModelInfo(
         estimator=model,
         final=final,
         preprocessor=preprocessor,
-        kind=_family(final),
+        kind=kind,
         is_classifier=classifier,
         classes=classes,
-        columnwise=preprocessor is None or _is_columnwise(preprocessor),
+        columnwise=(preprocessor is None or _is_columnwise(preprocessor)) and (own is None or own.columnwise),
+        own_encoder=own,
     )
 
 
@@ -235,6 +239,8 @@ def transform(info: ModelInfo, X: Any) -> np.ndarray:
                 f"on, {list(names)}."
             )
         Z = X
+    if info.own_encoder is not None:  # the network's own encoding of categories and gaps
+        Z = info.own_encoder.transform(as_frame_for(info.final, Z) if info.preprocessor is None else Z)
     if hasattr(Z, "toarray"):
         Z = Z.toarray()
     Z = (Z.to_numpy() if hasattr(Z, "to_numpy") else np.asarray(Z)).astype(np.float64)

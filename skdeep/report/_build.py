@@ -181,7 +181,8 @@ def _render(dataset: Dataset, settings: Settings, results: Any, explained: Expla
         y = np.asarray(dataset.y, dtype=float)
         facts.append(("target range", f"{y.min():.4g} to {y.max():.4g} (mean {y.mean():.4g}, std {y.std():.4g})"))
     if dataset.categorical:
-        facts.append(("one-hot encoded columns", ", ".join(dataset.categorical)))
+        how = "one-hot encoded columns" if dataset.preprocessor is not None else "categorical columns"
+        facts.append((how, ", ".join(dataset.categorical)))
     facts.append(("source", dataset.source or "-"))
     for note in dataset.notes:
         facts.append(("note", note))
@@ -199,7 +200,8 @@ def _render(dataset: Dataset, settings: Settings, results: Any, explained: Expla
         + "</section>")
 
     # -- training
-    history = explained.model[-1].history_
+    network = explained.model[-1] if hasattr(explained.model, "steps") else explained.model
+    history = network.history_
     n_epochs = len(history.get("loss", []))
     val_note = ""
     if "val_loss" in history:
@@ -217,9 +219,11 @@ def _render(dataset: Dataset, settings: Settings, results: Any, explained: Expla
         + "</section>")
 
     # -- network
-    steps = " → ".join(type(step).__name__ for _, step in explained.model.steps)
+    steps = (" → ".join(type(step).__name__ for _, step in explained.model.steps)
+             if hasattr(explained.model, "steps") else type(network).__name__)
     parts.append('<section id="network"><h2>Network</h2>'
-                 f"<p>{esc(settings.network_text())}. Pipeline: {esc(steps)}.</p>"
+                 f"<p>{esc(settings.network_text())}. Pipeline: {esc(steps)} "
+                 f"({esc(network._own_preprocessing())}).</p>"
                  + H.figure_html(figures["network"], "drawing of the network's layers and units",
                                  "Inputs (green), hidden units (blue) and outputs (red); "
                                  "wide layers are drawn truncated.")
@@ -269,8 +273,9 @@ def _render(dataset: Dataset, settings: Settings, results: Any, explained: Expla
                  f"(positive SHAP values push the {pushed} up).</p>"
                  + "".join(row_parts) + "</section>")
 
-    settings_text = (f"cv={settings.cv}, epochs={settings.epochs}, hidden_layer_sizes="
-                     f"{tuple(settings.hidden_layer_sizes)}, batch_size={settings.batch_size}, "
+    settings_text = (f"cv={settings.cv}, epochs={settings.epochs or 'auto'}, hidden_layer_sizes="
+                     f"{'default' if settings.hidden_layer_sizes is None else tuple(settings.hidden_layer_sizes)}, "
+                     f"batch_size={settings.batch_size or 'auto'}, "
                      f"random_state={settings.random_state}, test_size={settings.test_size}, "
                      f"validation_split={settings.validation_split}, background={settings.background}")
     footer = f"<p>Settings: {esc(settings_text)}.</p>"

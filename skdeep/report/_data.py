@@ -2,9 +2,10 @@
 
 :func:`load_dataset` returns a :class:`Dataset`: features as a DataFrame, the
 target encoded for the estimators (classes become ``0..K-1`` with their display
-names kept in ``class_names``), the task, and, for CSV files that need it, a
-``ColumnTransformer`` that imputes missing values and one-hot encodes text
-columns. Bad input raises :class:`DatasetError` with a message meant for a
+names kept in ``class_names``) and the task. Text columns of a CSV become pandas
+``category`` columns, which every default model reads with the preprocessing it
+needs (or, with ``categorical="onehot"``, a ``ColumnTransformer`` one-hot
+encodes them for every model alike). Bad input raises :class:`DatasetError` with a message meant for a
 person at a terminal.
 """
 
@@ -26,7 +27,7 @@ BUNDLED = {
     "diabetes": ("load_diabetes", "regression"),
 }
 TASKS = ("auto", "classification", "regression")
-CATEGORICAL = ("onehot", "error")
+CATEGORICAL = ("native", "onehot", "error")
 # An integer target with more distinct values than this is taken as regression by "auto".
 MAX_AUTO_CLASSES = 20
 
@@ -52,9 +53,10 @@ class Dataset:
     class_names : list of str or None
         Display name of each class code.
     preprocessor : ColumnTransformer or None
-        Imputation and one-hot encoding a CSV needs before the models, else None.
+        Imputation and one-hot encoding applied before every model
+        (``categorical="onehot"`` only), else None.
     categorical : list of str
-        Columns one-hot encoded by ``preprocessor``.
+        The non-numeric (categorical) columns.
     notes : list of str
         Things worth telling the user (rows dropped, task inferred...).
     """
@@ -99,7 +101,7 @@ def load_dataset(
     *,
     target: str | None = None,
     task: str = "auto",
-    categorical: str = "onehot",
+    categorical: str = "native",
     sep: str | None = None,
 ) -> Dataset:
     """Load a bundled scikit-learn dataset by name, or a CSV file.
@@ -114,8 +116,13 @@ def load_dataset(
     task : {"auto", "classification", "regression"}
         ``"auto"``: text, boolean and integer targets with at most 20 distinct
         values are classes, anything else numeric is regression.
-    categorical : {"onehot", "error"}
-        What to do with non-numeric CSV columns: one-hot encode them, or refuse.
+    categorical : {"native", "onehot", "error"}
+        What to do with non-numeric CSV columns: ``"native"`` keeps them as
+        pandas ``category`` columns, so each model gets the preprocessing it
+        needs (:func:`skdeep.compare.default_models`: the network embeds them,
+        gradient boosting reads them natively, linear models and forests get
+        one-hot); ``"onehot"`` one-hot encodes them for every model alike;
+        ``"error"`` refuses them.
     sep : str, optional
         CSV separator; by default ``,`` (``\\t`` for ``.tsv``).
 
@@ -216,15 +223,20 @@ def _load_csv(path: str, target: str | None, task: str, categorical: str, sep: s
         )
     for col in X.columns:
         if col in text:
-            X[col] = X[col].astype(object)
+            X[col] = X[col].astype("category" if categorical == "native" else object)
         elif pd.api.types.is_bool_dtype(X[col]):
             X[col] = X[col].astype(np.float64)
+    numeric = [c for c in X.columns if c not in text]
+    preprocessor = None
+    if categorical == "native":
+        if text:
+            notes.append(f"categorical columns {text}: each model encodes them as it needs")
+        return Dataset(name, X.reset_index(drop=True), y, task, target, class_names, None, text, notes,
+                       source=os.path.abspath(path))
     for col in text:
         n = X[col].nunique()
         if n > 50:
             notes.append(f"column {col!r} has {n} distinct values; one-hot encoding makes {n} columns")
-    numeric = [c for c in X.columns if c not in text]
-    preprocessor = None
     if text or X[numeric].isna().any().any():
         preprocessor = _preprocessor(numeric, text)
         if X[numeric].isna().any().any():

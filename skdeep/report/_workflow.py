@@ -29,9 +29,9 @@ class Settings:
     """Options shared by the commands (the CLI flags of the same names)."""
 
     cv: int = 5
-    epochs: int = 30
-    hidden_layer_sizes: tuple[int, ...] = (64, 32)
-    batch_size: int = 32
+    epochs: int | None = None  # None: the estimator's default (a budget sized in steps)
+    hidden_layer_sizes: tuple[int, ...] | None = None
+    batch_size: int | None = None
     random_state: int = 0
     n_jobs: int | None = None
     models: tuple[str, ...] = MODEL_ALIASES
@@ -44,8 +44,14 @@ class Settings:
     global_rows: int = 100
 
     def network_text(self) -> str:
-        layers = ", ".join(str(n) for n in self.hidden_layer_sizes) or "none"
-        return f"hidden layers ({layers}), {self.epochs} epochs, batch size {self.batch_size}"
+        parts = []
+        if self.hidden_layer_sizes is not None:
+            parts.append(f"hidden layers ({', '.join(str(n) for n in self.hidden_layer_sizes) or 'none'})")
+        if self.epochs is not None:
+            parts.append(f"{self.epochs} epochs")
+        if self.batch_size is not None:
+            parts.append(f"batch size {self.batch_size}")
+        return ", ".join(parts) + (" (otherwise " if parts else "") + "skdeep's default recipe" + (")" if parts else "")
 
 
 class Progress:
@@ -94,20 +100,18 @@ class _NoProgress(Progress):
 
 
 def _keras_params(settings: Settings, **extra: Any) -> dict[str, Any]:
-    return {
-        "epochs": settings.epochs,
-        "hidden_layer_sizes": tuple(settings.hidden_layer_sizes),
-        "batch_size": settings.batch_size,
-        **extra,
-    }
+    given = {"epochs": settings.epochs, "batch_size": settings.batch_size,
+             "hidden_layer_sizes": None if settings.hidden_layer_sizes is None else tuple(settings.hidden_layer_sizes)}
+    return {**{k: v for k, v in given.items() if v is not None}, **extra}
 
 
 def build_models(dataset: Dataset, settings: Settings, names: tuple[str, ...] | list[str] | None = None,
                  **keras_extra: Any) -> dict[str, Any]:
     """The default models for the dataset's task, named as ``compare`` names them.
 
-    ``names`` picks among :data:`MODEL_ALIASES`; the dataset's preprocessor,
-    if any, becomes the first step of every model.
+    ``names`` picks among :data:`MODEL_ALIASES`. Each model gets the preprocessing
+    it needs for the dataset's columns; a dataset-wide preprocessor (``--categorical
+    onehot``), if any, becomes the first step of every model instead.
     """
     from sklearn.base import clone
     from sklearn.pipeline import Pipeline
@@ -119,7 +123,8 @@ def build_models(dataset: Dataset, settings: Settings, names: tuple[str, ...] | 
     if unknown:
         raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(MODEL_ALIASES)}.")
     all_models = default_models(
-        dataset.task, random_state=settings.random_state, keras_params=_keras_params(settings, **keras_extra)
+        dataset.task, random_state=settings.random_state, keras_params=_keras_params(settings, **keras_extra),
+        X=dataset.X if dataset.preprocessor is None else None,
     )
     by_alias = dict(zip(MODEL_ALIASES, all_models.items()))
     models = {}
