@@ -97,7 +97,8 @@ def main():
 
     # 2. Training through the step does nothing: the gradient is zero everywhere.
     print("\n2. Training a step perceptron (gradient of a step is zero)")
-    stepper = KerasClassifier(step_perceptron, activation=binary_step, epochs=1,
+    # optimizer="adam": AdamW's weight decay (the default) would shrink weights even at zero gradient
+    stepper = KerasClassifier(step_perceptron, activation=binary_step, epochs=1, optimizer="adam",
                               warm_start=True, random_state=0).fit(X_train, y_train)
     before = [w.copy() for w in stepper.model_.get_weights()]
     stepper.set_params(epochs=epochs).fit(X_train, y_train)  # warm start: keep training
