@@ -17,6 +17,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _compile, _engine, _network
+from ._engine import _host
 from ._params import PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, is_routed, routed
 
 
@@ -105,6 +106,8 @@ class BaseKerasEstimator(BaseEstimator):
 
     # -- input ---------------------------------------------------------------
     def _validate_X(self, X, y="no_validation", *, reset: bool):
+        if _host.streams(X, self.dtype):  # a memmap / Dask array over the host budget: read in chunks
+            return _host.validate(self, X, y, reset=reset, y_numeric=self._task_family == "regression")
         kwargs = dict(reset=reset, dtype=self.dtype, accept_sparse=False)
         try:
             if isinstance(y, str) and y == "no_validation":
