@@ -41,9 +41,13 @@ def client():
     finally:
         client.close()
         cluster.close()
+    _assert_none_left_behind(before)
+
+
+def _assert_none_left_behind(before):
     left = [p for p in psutil.Process().children(recursive=True)
             if p.pid not in before and p.is_running() and p.status() != psutil.STATUS_ZOMBIE
-            and "resource_tracker" not in " ".join(p.cmdline())]
+            and "resource_tracker" not in " ".join(p.cmdline())]  # multiprocessing's own helper
     assert not left, f"processes left behind: {[p.cmdline() for p in left]}"
 
 
@@ -211,3 +215,36 @@ def test_a_worker_killed_mid_search_is_rescheduled(client, data, tmp_path):
     # Not tested: a task that exhausts the scheduler's allowed-failures (KilledWorker). joblib
     # 1.6's Dask backend never calls back on such an error and its Parallel call waits forever
     # (docs/scaling.md says what to do).
+
+
+_BACKENDS_LOADED = "sorted(__import__('sys').modules.keys() & {'tensorflow', 'jax', 'keras'})"
+_RECIPE = ("{k: __import__('os').environ.get(k) for k in "
+           "('CUDA_VISIBLE_DEVICES', 'TF_FORCE_GPU_ALLOW_GROWTH', 'XLA_PYTHON_CLIENT_PREALLOCATE')}")
+
+
+def test_gpu_worker_recipe_by_configuration(data):
+    # The accelerator recipe on CPU: one single-threaded worker per "device" (CUDA_VISIBLE_DEVICES
+    # names a GPU this machine lacks, so the backends fall back to the CPU), memory growth on.
+    from distributed import Scheduler, SpecCluster
+
+    from skdeep.scaling import device_worker_specs, worker_env
+
+    X, y = data
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    cluster = SpecCluster(workers=device_worker_specs([0, 1]), silence_logs=40,
+                          scheduler={"cls": Scheduler, "options": {"dashboard_address": None}})
+    try:
+        with distributed.Client(cluster) as client:
+            client.wait_for_workers(2, timeout=120)
+            assert list(client.nthreads().values()) == [1, 1]
+            # A fresh worker: importing skdeep starts no backend, so no device is claimed.
+            assert list(client.run(eval, f"(__import__('skdeep'), {_BACKENDS_LOADED})[1]").values()) == [[], []]
+            recipes = sorted(client.run(eval, _RECIPE).values(), key=lambda e: e["CUDA_VISIBLE_DEVICES"])
+            assert recipes == [worker_env(0), worker_env(1)]
+            local = _user_search().fit(X, y)
+            with joblib.parallel_backend("dask"):
+                remote = _user_search().fit(X, y)
+            _assert_same_results_no_refit(remote, local)
+    finally:
+        cluster.close()
+    _assert_none_left_behind(before)
