@@ -4,8 +4,6 @@ One ``LocalCluster`` of two worker *processes* (one thread each) serves the
 module; the fixture stops it and checks that no process is left behind.
 """
 
-import gc
-import os
 
 import joblib
 import numpy as np
@@ -180,15 +178,13 @@ def test_worker_memory_stays_flat_over_a_40_fit_search(client, data):
         {"kerasclassifier__random_state": list(range(20)), "kerasclassifier__learning_rate": [1e-3, 1e-2]},
         cv=StratifiedKFold(2, shuffle=True, random_state=0), refit=False)  # 40 fits
     _on_dask(search, X, y, scatter=[X, y])  # warm: traces, caches, allocator pools
-    marks = []
-    for _ in range(3):
-        _on_dask(search, X, y, scatter=[X, y])
-        gc.collect()
-        marks.append(client.run(_worker_rss))
-    for worker in marks[0]:
-        rss = [m[worker] for m in marks]
-        # Flat: the second 40 fits add about nothing beyond what the first did.
-        assert rss[-1] - rss[0] < 15, f"worker {worker} RSS after each 40-fit search: {rss} MiB"
+    before = client.run(_worker_rss)
+    _on_dask(search, X, y, scatter=[X, y])
+    after = client.run(_worker_rss)
+    for worker in before:
+        # Flat: 40 more fits (20 per worker) add about nothing. Before skdeep released Keras's
+        # auto-names and TensorFlow's traced gradients, a fit kept ~2.4 MiB: ~48 MiB here.
+        assert after[worker] - before[worker] < 10, f"worker {worker} RSS {before[worker]} -> {after[worker]} MiB"
 
 
 def _kill_search(flag):
