@@ -54,6 +54,15 @@ def test_dask_array_is_computed_chunk_by_chunk(data):
     np.testing.assert_array_equal(pred, ref.predict(X))
 
 
+def test_dask_array_of_unknown_size_is_refused_clearly(data):
+    da = pytest.importorskip("dask.array")
+    X, y, _ = data
+    dx = da.from_array(X, chunks=(300, 10))
+    unknown = dx[dx[:, 0] > -10]  # the same rows, but Dask cannot know how many
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        KerasClassifier(**PARAMS).fit(unknown, y)
+
+
 def test_within_the_budget_a_memmap_is_simply_read(data):
     X, y, mm = data
     assert not _host.streams(mm, "float32")  # 80 kB against the 1 GiB default

@@ -35,6 +35,9 @@ def streams(x, dtype) -> bool:
     """Whether ``x`` is read in chunks: an out-of-core array larger than the host budget."""
     if not (isinstance(x, np.memmap) or is_dask_array(x)) or len(getattr(x, "shape", ())) != 2:
         return False
+    if not all(np.isfinite(s) for s in x.shape):
+        raise ValueError("X is a Dask array of unknown size (NaN chunk sizes); call "
+                         "X.compute_chunk_sizes() first.")
     nbytes = int(np.prod(x.shape)) * np.dtype(dtype).itemsize
     return nbytes > get_config()["host_budget_bytes"]
 
