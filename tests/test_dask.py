@@ -22,7 +22,11 @@ import dask_user_module  # noqa: E402  (tests/ is on sys.path, as a user's packa
 
 from skdeep import KerasClassifier, KerasRegressor  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:distributed.*")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::UserWarning:distributed.*"),
+    # One cluster per test run: under pytest -n 2 (--dist loadgroup) this module stays on one worker.
+    pytest.mark.xdist_group("dask_cluster"),
+]
 
 
 @pytest.fixture(scope="module")
