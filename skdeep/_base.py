@@ -22,6 +22,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _budget, _compile, _engine, _network
+from ._engine import _host
 from ._features import FeatureEncoder, categorical_columns
 from ._params import (
     DEFAULT_DROPOUT, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER, DEFAULT_PATIENCE,
@@ -131,6 +132,8 @@ class BaseKerasEstimator(BaseEstimator):
         categorical columns is only checked for its names and width here; the feature
         encoder reads its columns.
         """
+        if _host.streams(X, self.dtype):  # a memmap / Dask array over the host budget: read in chunks
+            return _host.validate(self, X, y, reset=reset, y_numeric=self._task_family == "regression")
         with_y = not (isinstance(y, str) and y == "no_validation")
         y_kwargs = dict(multi_output=True, y_numeric=self._task_family == "regression")
         if self._has_categoricals(X, reset):
@@ -210,15 +213,14 @@ class BaseKerasEstimator(BaseEstimator):
                     "X has missing values. The built-in network imputes them; with your own model, "
                     "impute them first (e.g. SimpleImputer in a Pipeline).")
             budget = _budget.resolve(len(sw), batch_size=self.batch_size, epochs=self.epochs,
-                                     early_stopping=self.early_stopping, validation_split=self.validation_split)
+                                     early_stopping=self.early_stopping, validation_split=self.validation_split,
+                                     can_hold_out=not features.streamed_)
             encoder = self._make_target_encoder().fit(y, **self._encoder_fit_kwargs(classes, sw))
             model = self._build(features, encoder, seed)
             self._seed_, self.feature_encoder_, self.target_encoder_, self.model_ = seed, features, encoder, model
             self.budget_ = budget
             self.history_, self.n_iter_ = {}, 0
-        Xe = self.feature_encoder_.transform(X)
-        if not sp.issparse(Xe):
-            Xe = np.asarray(Xe, dtype=self.dtype)
+        Xe = _as_matrix(self.feature_encoder_.transform(X), self.dtype)
         y_enc = self.target_encoder_.transform(y)
         if y_enc.dtype.kind == "f":
             y_enc = y_enc.astype(self.dtype, copy=False)
@@ -329,8 +331,8 @@ class BaseKerasEstimator(BaseEstimator):
     def _network_outputs(self, X) -> np.ndarray:
         check_is_fitted(self)
         X, _ = self._validate_X(X, reset=False)
-        Xe = self.feature_encoder_.transform(X)
-        return _engine.predict(self.model_, Xe if sp.issparse(Xe) else np.asarray(Xe, dtype=self.dtype))
+        Xe = _as_matrix(self.feature_encoder_.transform(X), self.dtype)
+        return _engine.predict(self.model_, Xe)
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -358,6 +360,11 @@ class BaseKerasEstimator(BaseEstimator):
 
 _MLP_PARAMS = ("hidden_layer_sizes", "activation", "dropout", "l2", "batch_normalization", "numeric_embedding",
                "n_ensemble", "dtype")
+
+
+def _as_matrix(Xe, dtype):
+    """The network's input in ``dtype``; sparse and streamed rows stay as they are (read per chunk)."""
+    return np.asarray(Xe, dtype=dtype) if isinstance(Xe, (np.ndarray, pd.DataFrame)) else Xe
 
 
 def _dense(X):

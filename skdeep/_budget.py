@@ -47,11 +47,16 @@ def auto_batch_size(n_samples: int) -> int:
     return int(min(MAX_BATCH, max(MIN_BATCH, size)))
 
 
-def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_split: float) -> Budget:
-    """Turn the estimator's budget parameters (``"auto"`` allowed) into numbers."""
+def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_split: float,
+            can_hold_out: bool = True) -> Budget:
+    """Turn the estimator's budget parameters (``"auto"`` allowed) into numbers.
+
+    ``can_hold_out=False`` (rows streamed from disk) never holds rows out by itself:
+    ``early_stopping="auto"`` is then off, and ``True`` monitors the training loss.
+    """
     if early_stopping == "auto":
-        early_stopping = n_samples >= EARLY_STOPPING_MIN_ROWS
-    if early_stopping and not validation_split and n_samples >= EARLY_STOPPING_MIN_ROWS:
+        early_stopping = can_hold_out and n_samples >= EARLY_STOPPING_MIN_ROWS
+    if early_stopping and can_hold_out and not validation_split and n_samples >= EARLY_STOPPING_MIN_ROWS:
         validation_split = AUTO_VALIDATION_SPLIT
     n_train = n_samples - int(math.ceil(n_samples * validation_split)) if validation_split else n_samples
     if batch_size == "auto":

@@ -19,6 +19,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 NUMERIC_TRANSFORMS = ("robust", "standard", None)
+# Rows read to measure the statistics of features streamed from disk (a memmap, a Dask
+# array: skdeep._engine._host), spread evenly over the data; quantiles of 100,000 rows
+# are within a fraction of a percent of the full data's.
+STREAMED_STATISTICS_ROWS = 100_000
 # An IQR of a normal distribution is 1.349 standard deviations: robust scaling then
 # agrees with standardization on well-behaved columns and ignores outliers elsewhere.
 _IQR_TO_STD = 1.349
@@ -104,6 +108,9 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
         Numeric columns (indices into ``numeric_``) that had missing values at fit.
     sparse_ : bool
         Whether ``X`` was a sparse matrix (passed through; never scaled).
+    streamed_ : bool
+        Whether ``X`` was streamed from disk (statistics measured on up to
+        ``STREAMED_STATISTICS_ROWS`` rows spread over it; rows passed through).
 
     Examples
     --------
@@ -120,11 +127,18 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
 
     def fit(self, X, sample_weight=None):
         self.sparse_ = sp.issparse(X)
+        self.streamed_ = _streamed(X)
         self.categorical_ = categorical_columns(X, self.categorical_features)
-        if self.sparse_ and len(self.categorical_):
-            raise ValueError("A sparse X cannot hold categorical columns; encode them before the network.")
+        if (self.sparse_ or self.streamed_) and len(self.categorical_):
+            raise ValueError(
+                f"A {'sparse' if self.sparse_ else 'streamed'} X cannot hold categorical columns; "
+                "encode them before the network.")
         self.numeric_ = np.setdiff1d(np.arange(X.shape[1]), self.categorical_)
         self.categories_ = [self._categories(_column(X, j)) for j in self.categorical_]
+        if self.streamed_:  # never read whole: measure on rows spread over the data
+            rows = np.unique(np.linspace(0, X.shape[0] - 1, min(X.shape[0], STREAMED_STATISTICS_ROWS)).astype(int))
+            sample_weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
+            X = np.asarray(X[rows])
         self._measure(self._numeric_block(X), sample_weight)
         return self
 
@@ -198,7 +212,7 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
         imputes them and sees an indicator); elsewhere they become the column's centre.
         """
         check_is_fitted(self)
-        if self.sparse_:
+        if self.sparse_ or self.streamed_:  # used as they are (streamed rows hold no NaN)
             return X
         numeric = self._numeric_block(X)
         gaps = np.isnan(numeric)
@@ -223,6 +237,11 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
     def n_categories_(self) -> list[int]:
         """Number of categories seen at fit, per categorical column."""
         return [len(c) for c in self.categories_]
+
+
+def _streamed(X) -> bool:
+    """Rows read from disk on demand (``skdeep._engine._host.StreamedRows``), not an array."""
+    return not isinstance(X, (np.ndarray, pd.DataFrame)) and not sp.issparse(X) and hasattr(X, "shape")
 
 
 def _column(X, j: int) -> pd.Series:

@@ -1,10 +1,10 @@
 """Build the network: the built-in MLP, a user build function, or a user model.
 
 Seeding: Keras draws the default seeds of initializers and dropout layers from
-Python's ``random`` module. :func:`seeded` seeds it for the duration of a build
-and then restores the caller's state, so ``random_state`` makes builds
-reproducible without changing any global random state. :func:`keras_names_kept`
-does the same for Keras's auto-naming counters.
+Python's ``random`` module. :func:`seeded` (from :mod:`._seeding`) makes them a
+function of the fit's seed alone, in the fitting thread, without reading or
+changing any global random state. :func:`keras_names_kept` keeps Keras's
+auto-naming counters as the caller had them.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from __future__ import annotations
 import collections
 import contextlib
 import inspect
-import random
-import threading
 from typing import Any, Callable
 
 import keras
 import numpy as np
+
+from ._seeding import seeded  # noqa: F401  (re-exported: builds are seeded here)
 
 OUTPUT_ACTIVATION = {
     "binary": "sigmoid",
@@ -25,29 +25,6 @@ OUTPUT_ACTIVATION = {
     "multilabel": "sigmoid",
     "regression": "linear",
 }
-
-
-_SEEDED_LOCK = threading.RLock()
-
-
-@contextlib.contextmanager
-def seeded(seed: int | None):
-    """Seed Python's ``random`` (Keras's default-seed source) and restore it after.
-
-    ``random`` is one state for the whole process, so seeded blocks take turns:
-    fits running in threads (``GridSearchCV`` with a threading backend) would
-    otherwise draw from each other's seeds.
-    """
-    if seed is None:
-        yield
-        return
-    with _SEEDED_LOCK:
-        state = random.getstate()
-        random.seed(seed)
-        try:
-            yield
-        finally:
-            random.setstate(state)
 
 
 @contextlib.contextmanager

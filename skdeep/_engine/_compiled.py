@@ -26,6 +26,7 @@ import scipy.sparse as sp
 
 from .._config import get_config
 from .._network import seeded
+from ._host import HOST_COPIES, StreamedRows
 from ._shuffle import epoch_order
 
 _CACHE: collections.OrderedDict = collections.OrderedDict()
@@ -100,11 +101,15 @@ def chunk_rows(data, batch_size: int) -> int | None:
     """Rows per device chunk when the training data exceed the device budget, else None.
 
     Chunks hold whole batches, so streaming visits exactly the batches that the
-    resident path visits.
+    resident path visits. Features read from disk (:mod:`._host`) also keep each
+    chunk within the host budget.
     """
-    x_row_bytes = data.x.shape[1] * data.x.dtype.itemsize  # dense, as on the device
+    x_row_bytes = data.x.shape[1] * np.dtype(data.x.dtype).itemsize  # dense, as on the device
     row_bytes = x_row_bytes + sum(a[:1].nbytes for a in (data.y, data.sample_weight))
-    budget_rows = get_config()["device_budget_bytes"] // max(row_bytes, 1)
+    budget = get_config()["device_budget_bytes"]
+    if isinstance(data.x, StreamedRows):  # each chunk is read into host memory too
+        budget = min(budget, get_config()["host_budget_bytes"] // HOST_COPIES)
+    budget_rows = budget // max(row_bytes, 1)
     if sp.issparse(data.x):  # densified chunk by chunk, never whole
         budget_rows = min(budget_rows, SPARSE_CHUNK_BATCHES * batch_size)
     elif data.x.shape[0] <= budget_rows:
