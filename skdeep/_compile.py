@@ -129,14 +129,27 @@ def user_compilation(network: keras.Model) -> dict[str, Any] | None:
     config = dict(network.get_compile_config() or {})
     config.pop("optimizer", None)
     config.pop("loss", None)
-    metrics = config.pop("metrics", None)
-    if isinstance(metrics, (list, tuple)):
-        metrics = [keras.saving.deserialize_keras_object(m) if isinstance(m, dict) else m for m in metrics]
+    metrics = _live_compile_arg(network, "metrics", config.pop("metrics", None))
     # Keras fills in defaults (run_eagerly=False, ...): only settings that change training are kept.
     kept = {k: config[k] for k in ("loss_weights", "weighted_metrics") if config.get(k) is not None}
     if config.get("run_eagerly"):
         kept["run_eagerly"] = True
     return {"optimizer": network.optimizer, "loss": network.loss, "metrics": metrics, "compile": kept}
+
+
+def _live_compile_arg(network: keras.Model, name: str, serialized):
+    """A compile argument as the user passed it (their metric objects, not copies).
+
+    Keras keeps the arguments it was compiled with in ``_compile_config.config``;
+    where that private store is missing, the serialized config is deserialized
+    (which needs custom classes to be registered).
+    """
+    live = getattr(getattr(network, "_compile_config", None), "config", None)
+    if isinstance(live, dict) and name in live:
+        return live[name]
+    if isinstance(serialized, (list, tuple)):
+        return [keras.saving.deserialize_keras_object(m) if isinstance(m, dict) else m for m in serialized]
+    return serialized
 
 
 def _class_name(name: str) -> str:

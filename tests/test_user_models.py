@@ -115,3 +115,19 @@ def test_initialize_builds_and_compiles_without_training(cancer):
     assert clf.n_iter_ == 1
     reg = KerasRegressor(hidden_layer_sizes=(4,)).initialize(X, y.astype(float))
     assert reg.model_.compiled and reg.n_iter_ == 0
+
+
+def test_compiled_model_with_an_unregistered_metric_class(cancer):
+    X, y = cancer
+
+    class Hits(keras.metrics.BinaryAccuracy):  # not registered for serialization
+        pass
+
+    def build(n_features_in):
+        model = keras.Sequential([keras.Input((n_features_in,)), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=[Hits(name="hits")])
+        return model
+
+    assert getattr(build(3), "_compile_config").config["metrics"]  # the Keras store read above still exists
+    clf = KerasClassifier(model=build, epochs=2, random_state=0).fit(X, y)
+    assert len(clf.history_["hits"]) == 2

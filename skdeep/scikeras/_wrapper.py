@@ -210,7 +210,11 @@ class BaseWrapper(BaseEstimator):
         self._predict_callbacks = common + resolve("predict__callbacks")
 
     def _initialize(self, X, y=None):
-        self._seed = _draw_seed(self.random_state)
+        rs = self.random_state
+        if isinstance(rs, np.random.RandomState):  # as scikeras: every fit draws the same seed from it
+            rs = np.random.RandomState()
+            rs.set_state(self.random_state.get_state())
+        self._seed = _draw_seed(rs)
         X, y = self._validate_data(X, y, reset=True)
         self.target_encoder_ = self.target_encoder.fit(y)
         vars(self).update(getattr(self.target_encoder_, "get_metadata", dict)())
