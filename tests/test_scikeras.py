@@ -304,3 +304,19 @@ def test_plain_models_train_on_skdeeps_engine_not_model_fit(clf_data, monkeypatc
     assert len(clf.history_["val_loss"]) == 2 and "accuracy" in clf.history_
     with pytest.raises(AssertionError, match="Model.fit was called"):
         KerasClassifier(build_clf, shuffle=False, **QUIET).fit(X, y)  # shuffle=False needs Model.fit
+
+
+def test_subclassed_keras_model_trains_with_model_fit(reg_data):
+    X, y = reg_data
+
+    class Linear(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+    reg = KerasRegressor(Linear(), loss="mse", optimizer="adam", optimizer__learning_rate=0.05, epochs=3,
+                         **QUIET).fit(X, y)
+    assert reg.current_epoch == 3 and reg.predict(X).shape == (120,)

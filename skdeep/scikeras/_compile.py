@@ -64,7 +64,8 @@ def engine_objects(model: keras.Model):
     losses or metrics (multi-output models) stay with Keras.
     """
     user = _compile.user_compilation(model)
-    if user is None or len(model.inputs or []) != 1 or len(model.outputs or []) != 1:
+    single = all(len(getattr(model, io, None) or []) == 1 for io in ("inputs", "outputs"))
+    if user is None or not single:
         return None
     loss, metrics = user["loss"], user["metrics"] or []
     if user["compile"] or isinstance(loss, (list, tuple, dict)) or isinstance(metrics, dict):

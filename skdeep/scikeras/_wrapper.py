@@ -287,9 +287,10 @@ class BaseWrapper(BaseEstimator):
 
     def _check_model_compatibility(self, y) -> None:
         expected = getattr(self, "n_outputs_expected_", None)
-        if expected and expected != len(self.model_.outputs):
+        outputs = getattr(self.model_, "outputs", None)  # a subclassed model has none to check
+        if expected and outputs is not None and expected != len(outputs):
             raise ValueError(f"Detected a Keras model input of size {expected}, but {self.model_} has "
-                             f"{len(self.model_.outputs)} outputs")
+                             f"{len(outputs)} outputs")
         default = inspect.signature(type(self).__init__).parameters.get("loss")
         if default is None or not all(isinstance(x, (str, keras.losses.Loss, type)) for x in (self.loss, self.model_.loss)):
             return
@@ -350,5 +351,5 @@ def _n_rows(X, key: str) -> int:
 
 def _engine_can_predict(model, X, callbacks, args) -> bool:
     return (isinstance(X, np.ndarray) and X.dtype.kind in "biuf" and not callbacks
-            and set(args) <= {"batch_size", "verbose"} and len(model.inputs or []) == 1
-            and len(model.outputs or []) == 1 and not model.run_eagerly)
+            and set(args) <= {"batch_size", "verbose"} and not model.run_eagerly
+            and all(len(getattr(model, io, None) or []) == 1 for io in ("inputs", "outputs")))
