@@ -320,3 +320,24 @@ def test_subclassed_keras_model_trains_with_model_fit(reg_data):
     reg = KerasRegressor(Linear(), loss="mse", optimizer="adam", optimizer__learning_rate=0.05, epochs=3,
                          **QUIET).fit(X, y)
     assert reg.current_epoch == 3 and reg.predict(X).shape == (120,)
+
+
+def test_suite_script_swaps_imports(tmp_path):
+    """benchmarks/scikeras_suite.py: scikeras's tests get skdeep.scikeras imports, outside the repo."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "scikeras_suite.py"
+    spec = importlib.util.spec_from_file_location("scikeras_suite", script)
+    suite = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(suite)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "test_x.py").write_text("from scikeras.wrappers import KerasClassifier\nimport scikeras\n"
+                                   "from keras.src.backend.common.variables import KerasVariable\n")
+    out = suite.prepare(src, tmp_path / "dest", "skdeep")
+    assert (out / "test_x.py").read_text() == (
+        "from skdeep.scikeras.wrappers import KerasClassifier\nimport skdeep.scikeras as scikeras\n"
+        "from keras import Variable as KerasVariable\n")
+    with pytest.raises(SystemExit):
+        suite.main(["--tests", str(src), "--dest", str(script.parent)])  # inside the repository
