@@ -304,6 +304,13 @@ def test_plain_models_train_on_skdeeps_engine_not_model_fit(clf_data, monkeypatc
     assert len(clf.history_["val_loss"]) == 2 and "accuracy" in clf.history_
     with pytest.raises(AssertionError, match="Model.fit was called"):
         KerasClassifier(build_clf, shuffle=False, **QUIET).fit(X, y)  # shuffle=False needs Model.fit
+    monkeypatch.undo()
+    calls = []
+    clf.set_params(warm_start=True)
+    original = clf.model_.fit
+    clf.model_.fit = lambda *a, **k: calls.append(k["batch_size"]) or original(*a, **k)  # replaced on the model
+    clf.fit(X, y, batch_size=9)
+    assert calls == [9] and clf.current_epoch == 2
 
 
 def test_subclassed_keras_model_trains_with_model_fit(reg_data):

@@ -3,7 +3,8 @@
 The engine (:func:`skdeep._engine.train`) takes one input array, one output and
 a loss that reduces to a scalar; it falls back to ``Model.fit`` by itself for
 batch-level callbacks and ``fit__*`` arguments it cannot honour. Multi-input or
-multi-output models, ``shuffle=False`` and ``class_weight`` go to ``Model.fit`` here.
+multi-output models, ``shuffle=False``, ``class_weight`` and models whose own
+``fit`` was replaced go to ``Model.fit`` here.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def train(model, X, y, sample_weight, callbacks, seed: int, args: dict) -> dict:
     args = {k: v for k, v in args.items() if v is not None and not (k == "validation_freq" and v == 1)}
     objects = None
     if (isinstance(X, np.ndarray) and isinstance(y, np.ndarray) and X.dtype.kind in "biuf"
-            and args.get("shuffle", True) and args.get("class_weight") is None and not model.run_eagerly):
+            and args.get("shuffle", True) and args.get("class_weight") is None and not model.run_eagerly
+            and "fit" not in vars(model)):  # a fit replaced on the model itself (a wrapper, a mock) is used
         objects = _compile.engine_objects(model)
     if objects is None:
         return _keras_fit(model, X, y, sample_weight, batch_size, epochs, initial_epoch, callbacks, verbose, args)

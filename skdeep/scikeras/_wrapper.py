@@ -351,5 +351,5 @@ def _n_rows(X, key: str) -> int:
 
 def _engine_can_predict(model, X, callbacks, args) -> bool:
     return (isinstance(X, np.ndarray) and X.dtype.kind in "biuf" and not callbacks
-            and set(args) <= {"batch_size", "verbose"} and not model.run_eagerly
+            and set(args) <= {"batch_size", "verbose"} and not model.run_eagerly and "predict" not in vars(model)
             and all(len(getattr(model, io, None) or []) == 1 for io in ("inputs", "outputs")))
