@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXCLUDED = ["test_random_state.py"]
 SKLEARN_CHECKS = "test_scikit_learn_checks.py"
 # keras.src moved KerasVariable in Keras 3.x; the public keras.Variable is the same class.
-PATCHES = [("from keras.src.backend.common.variables import KerasVariable", "from keras import Variable as KerasVariable")]
+PATCHES = [("from keras.src.backend.common.variables import KerasVariable",
+            "from keras import Variable as KerasVariable")]
 
 
 def prepare(tests: Path, dest: Path, target: str) -> Path:

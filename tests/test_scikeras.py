@@ -165,7 +165,8 @@ def test_encoders_directly():
     assert reg.get_metadata() == {"n_outputs_": 2, "n_outputs_expected_": 1}
     with pytest.raises(ValueError, match="outputs"):
         reg.transform(np.zeros(4))
-    assert loss_name("mse") == "mean_squared_error" and metric_name("CategoricalCrossentropy") == "categorical_crossentropy"
+    assert loss_name("mse") == "mean_squared_error"
+    assert metric_name("CategoricalCrossentropy") == "categorical_crossentropy"
 
 
 def test_subclass_with_keras_build_fn_and_custom_target_encoder(reg_data):

@@ -292,7 +292,8 @@ class BaseWrapper(BaseEstimator):
             raise ValueError(f"Detected a Keras model input of size {expected}, but {self.model_} has "
                              f"{len(outputs)} outputs")
         default = inspect.signature(type(self).__init__).parameters.get("loss")
-        if default is None or not all(isinstance(x, (str, keras.losses.Loss, type)) for x in (self.loss, self.model_.loss)):
+        comparable = (str, keras.losses.Loss, type)
+        if default is None or not all(isinstance(x, comparable) for x in (self.loss, self.model_.loss)):
             return
         from .utils import loss_name
 
