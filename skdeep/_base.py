@@ -224,6 +224,8 @@ class BaseKerasEstimator(BaseEstimator):
         y_enc = self.target_encoder_.transform(y)
         if y_enc.dtype.kind == "f":
             y_enc = y_enc.astype(self.dtype, copy=False)
+        if epochs == 0:  # initialize(): built and compiled, not trained
+            return self
         data = self._train_data(Xe, y_enc, sw, y)
         epochs = self.budget_.epochs if epochs is None else epochs
         history = _engine.train(
@@ -269,28 +271,62 @@ class BaseKerasEstimator(BaseEstimator):
         # default seeds never advance the caller's Python RNG.
         with _network.seeded(seed):
             network = _network.make_network(self.model, meta, mlp, routed(params, "model"))
-        self._adapt_encoder(network, enc)
+        user = _compile.user_compilation(network)
+        if user is not None:
+            self._check_compile_params_unset(user)
+        self._adapt_encoder(network, enc, user["loss"] if user else self.loss)
         _network.check_network(network, n_features, enc.n_outputs_)
-        one_hot = getattr(enc, "one_hot", False)
-        loss = self.loss if self.loss is not None or not one_hot else "categorical_crossentropy"
-        loss_params = {**self._default_loss_params(enc, loss), **routed(params, "loss")}
+        task = _head_task(enc)
+        if user is not None:
+            # The user's compilation is kept: same optimizer settings (a fresh copy, so the
+            # caller's object is never trained), loss and metrics, resolved as skdeep's own.
+            loss, metrics, loss_params = user["loss"], user["metrics"], {}
+            optimizer = _compile.make_optimizer(user["optimizer"], None, {})
+            compile_kwargs = user["compile"]
+        else:
+            one_hot = getattr(enc, "one_hot", False)
+            loss = self.loss if self.loss is not None or not one_hot else "categorical_crossentropy"
+            loss_params = {**self._default_loss_params(enc, loss), **routed(params, "loss")}
+            metrics = self.metrics
+            optimizer = _compile.make_optimizer(self.optimizer, self.learning_rate, routed(params, "optimizer"))
+            compile_kwargs = routed(params, "compile")
+        self._compiled_metrics = metrics
         return _compile.compile_network(
             network,
-            optimizer=_compile.make_optimizer(self.optimizer, self.learning_rate, routed(params, "optimizer")),
-            loss=_compile.make_loss(loss, enc.task_, loss_params, self.dtype),
+            optimizer=optimizer,
+            loss=loss if isinstance(loss, (list, tuple, dict)) else _compile.make_loss(
+                loss, task, loss_params, self.dtype),
             metrics=self._make_metrics(enc),
-            **routed(params, "compile"),
+            **compile_kwargs,
         )
 
     def _default_loss_params(self, enc, loss) -> dict:
         """Hook: constructor arguments of the loss that the estimator's own parameters set."""
         return {}
 
-    def _make_metrics(self, enc) -> list:
-        n_classes = len(enc.classes_) if enc.task_ == "multiclass" else None
-        return _compile.make_metrics(self.metrics, enc.task_, getattr(enc, "one_hot", False), n_classes)
+    def _check_compile_params_unset(self, user: dict) -> None:
+        """A model compiled by the user keeps its compilation; skdeep's own settings would be ignored."""
+        params = self.get_params(deep=False)
+        defaults = {"optimizer": DEFAULT_OPTIMIZER, "learning_rate": DEFAULT_LEARNING_RATE, "loss": None,
+                    "metrics": None}
+        given = [k for k, v in defaults.items() if not _same(params.get(k), v)]
+        given += [k for k in params if k.split("__")[0] in ("optimizer", "loss", "compile") and "__" in k]
+        if given:
+            raise ValueError(
+                f"The model was compiled by its build function (optimizer "
+                f"{type(user['optimizer']).__name__}, loss {user['loss']!r}), and skdeep keeps that "
+                f"compilation, so {', '.join(f'{k}={params[k]!r}' for k in given)} would be ignored. "
+                "Either leave these parameters at their defaults, or return the model uncompiled "
+                "and let skdeep compile it with them."
+            )
 
-    def _adapt_encoder(self, network, enc) -> None:
+    def _make_metrics(self, enc) -> list:
+        task = _head_task(enc)
+        n_classes = len(enc.classes_) if task == "multiclass" else None
+        metrics = getattr(self, "_compiled_metrics", self.metrics)
+        return _compile.make_metrics(metrics, task, getattr(enc, "one_hot", False), n_classes)
+
+    def _adapt_encoder(self, network, enc, loss) -> None:
         """Hook: let the target encoding follow the user's output layer."""
 
     def _train_data(self, X, y_enc, sw, y) -> _engine.TrainData:
@@ -356,6 +392,15 @@ class BaseKerasEstimator(BaseEstimator):
         tags.input_tags.categorical = True
         tags.target_tags.multi_output = True
         return tags
+
+
+def _head_task(enc) -> str:
+    """The task as the output layer sees it: a binary target on two units is a 2-class softmax."""
+    return "multiclass" if enc.task_ == "binary" and enc.n_outputs_ == 2 else enc.task_
+
+
+def _same(a, b) -> bool:
+    return a is b or (type(a) is type(b) and a == b)
 
 
 _MLP_PARAMS = ("hidden_layer_sizes", "activation", "dropout", "l2", "batch_normalization", "numeric_embedding",

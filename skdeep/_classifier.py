@@ -11,6 +11,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 from ._base import BaseKerasEstimator
 from ._compile import DEFAULT_LOSS, wants_one_hot
+from ._compile import loss_name as _loss_name
 from ._params import (
     DEFAULT_DROPOUT, DEFAULT_HIDDEN, DEFAULT_LABEL_SMOOTHING, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER,
     DEFAULT_PATIENCE,
@@ -234,10 +235,15 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
             return {"label_smoothing": self.label_smoothing}
         return {}
 
-    def _adapt_encoder(self, network, enc) -> None:
+    def _adapt_encoder(self, network, enc, loss) -> None:
+        # The target follows the user's head and loss: a binary target on a two-unit
+        # softmax is one-hot (categorical loss) or class indices (a sparse loss).
         outputs = getattr(network, "outputs", None)
-        if enc.task_ == "binary" and not enc.one_hot and outputs and outputs[0].shape[-1] == 2:
-            enc.one_hot, enc.n_outputs_ = True, 2  # a two-unit softmax head
+        name = _loss_name(loss) if loss is not None and not isinstance(loss, (list, tuple, dict)) else ""
+        if enc.task_ == "multiclass" and wants_one_hot(name):
+            enc.one_hot = True
+        if enc.task_ == "binary" and outputs and outputs[0].shape[-1] == 2:
+            enc.n_outputs_, enc.one_hot = 2, "sparse" not in name
 
     def _class_sample_weight(self, y) -> np.ndarray:
         if self.class_weight is None:
@@ -251,6 +257,14 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     @property
     def classes_(self) -> np.ndarray:
         return self.target_encoder_.classes_
+
+    def initialize(self, X, y):
+        """Build and compile the network for ``(X, y)`` without training it.
+
+        ``model_``, ``classes_`` and the other fitted attributes exist afterwards,
+        and :meth:`partial_fit` or a ``warm_start`` fit continue from there.
+        """
+        return self._fit(X, y, None, reset=True, epochs=0)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes) (per label for multilabel)."""

@@ -61,13 +61,95 @@ def make_loss(loss, task: str, kwargs: dict[str, Any], dtype: str = "float32"):
             )
         if isinstance(loss, keras.losses.Loss):
             return loss
-        return keras.losses.LossFunctionWrapper(loss, name=getattr(loss, "__name__", None), dtype=dtype)
+        if isinstance(loss, type) and issubclass(loss, keras.losses.Loss):
+            return loss()
+        if not callable(loss):
+            raise TypeError("a loss must be a name, a keras.losses.Loss or a function")
+        return FunctionLoss(loss, dtype=dtype)
     except (ValueError, TypeError) as exc:
         raise ValueError(
             f"Unknown loss {loss!r}: {exc}. Use a Keras loss name such as "
             "'binary_crossentropy', 'sparse_categorical_crossentropy', "
             "'mean_squared_error', 'mean_absolute_error', or a keras.losses.Loss."
         ) from None
+
+
+@keras.saving.register_keras_serializable(package="skdeep")
+class FunctionLoss(keras.losses.Loss):
+    """A plain ``loss(y_true, y_pred)`` function as a serializable ``keras.losses.Loss``.
+
+    Keras's own ``LossFunctionWrapper`` is not public in every supported Keras
+    version, so skdeep wraps function losses itself. Ranks are matched as Keras
+    does (a trailing axis of size one is squeezed or added) before ``fn`` runs;
+    reduction and sample weights are the base class's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def abs_error(y_true, y_pred):
+    ...     return keras.ops.mean(keras.ops.abs(y_true - y_pred), axis=-1)
+    >>> float(FunctionLoss(abs_error)(np.array([[1.0], [2.0]]), np.array([[1.5], [2.0]])))
+    0.25
+    """
+
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **fn_kwargs):
+        super().__init__(name=name or getattr(fn, "__name__", None), reduction=reduction, dtype=dtype)
+        self.fn = fn
+        self.fn_kwargs = fn_kwargs
+
+    def call(self, y_true, y_pred):
+        t, p = len(y_true.shape), len(y_pred.shape)
+        if t == p + 1 and y_true.shape[-1] == 1:
+            y_true = keras.ops.squeeze(y_true, -1) if p > 1 else y_true
+            y_pred = y_pred if p > 1 else keras.ops.expand_dims(y_pred, -1)
+        elif p == t + 1 and y_pred.shape[-1] == 1:
+            y_pred = keras.ops.squeeze(y_pred, -1) if t > 1 else y_pred
+            y_true = y_true if t > 1 else keras.ops.expand_dims(y_true, -1)
+        return self.fn(y_true, y_pred, **self.fn_kwargs)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "fn": keras.saving.serialize_keras_object(self.fn), **self.fn_kwargs}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        config = dict(config)
+        config["fn"] = keras.saving.deserialize_keras_object(config["fn"])
+        return cls(**config)
+
+
+def user_compilation(network: keras.Model) -> dict[str, Any] | None:
+    """What the user compiled ``network`` with (optimizer, loss, metrics, ...), or None.
+
+    A build function may return a model it compiled itself; skdeep keeps that
+    compilation instead of its own defaults. Read from Keras's public
+    ``get_compile_config``, with the optimizer and loss objects taken live.
+    """
+    if not getattr(network, "compiled", False) or getattr(network, "optimizer", None) is None:
+        return None
+    config = dict(network.get_compile_config() or {})
+    config.pop("optimizer", None)
+    config.pop("loss", None)
+    metrics = _live_compile_arg(network, "metrics", config.pop("metrics", None))
+    # Keras fills in defaults (run_eagerly=False, ...): only settings that change training are kept.
+    kept = {k: config[k] for k in ("loss_weights", "weighted_metrics") if config.get(k) is not None}
+    if config.get("run_eagerly"):
+        kept["run_eagerly"] = True
+    return {"optimizer": network.optimizer, "loss": network.loss, "metrics": metrics, "compile": kept}
+
+
+def _live_compile_arg(network: keras.Model, name: str, serialized):
+    """A compile argument as the user passed it (their metric objects, not copies).
+
+    Keras keeps the arguments it was compiled with in ``_compile_config.config``;
+    where that private store is missing, the serialized config is deserialized
+    (which needs custom classes to be registered).
+    """
+    live = getattr(getattr(network, "_compile_config", None), "config", None)
+    if isinstance(live, dict) and name in live:
+        return live[name]
+    if isinstance(serialized, (list, tuple)):
+        return [keras.saving.deserialize_keras_object(m) if isinstance(m, dict) else m for m in serialized]
+    return serialized
 
 
 def _class_name(name: str) -> str:
@@ -77,10 +159,15 @@ def _class_name(name: str) -> str:
     return "".join(part.capitalize() for part in aliases.get(name, name).split("_"))
 
 
+def loss_name(loss) -> str:
+    """A loss's name in lower case: the string itself, a Loss's ``name``, a function's ``__name__``."""
+    name = loss if isinstance(loss, str) else getattr(loss, "name", None) or getattr(loss, "__name__", "")
+    return str(name).lower()
+
+
 def wants_one_hot(loss) -> bool:
     """Whether a (multiclass) loss expects one-hot rows rather than class indices."""
-    name = loss if isinstance(loss, str) else getattr(loss, "name", None) or getattr(loss, "__name__", "")
-    name = str(name).lower()
+    name = loss_name(loss)
     return "categorical" in name and "sparse" not in name
 
 

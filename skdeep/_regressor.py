@@ -64,6 +64,10 @@ warm_start, engine, dtype
         """Train one epoch, keeping the weights and optimizer state of earlier calls."""
         return self._fit(X, y, sample_weight, reset=not hasattr(self, "model_"), epochs=1)
 
+    def initialize(self, X, y):
+        """Build and compile the network for ``(X, y)`` without training it."""
+        return self._fit(X, y, None, reset=True, epochs=0)
+
     def _make_target_encoder(self):
         return RegressorTargetEncoder()
 

@@ -79,9 +79,9 @@ class ClassifierTargetEncoder(TransformerMixin, BaseEstimator):
         codes = self._labels.transform(np.ravel(y))  # raises on unseen labels
         if self.one_hot:
             return np.eye(len(self.classes_), dtype="float32")[codes]
-        if self.task_ == "binary":
+        if self.task_ == "binary" and self.n_outputs_ == 1:
             return codes.astype("float32")[:, None]
-        return codes.astype("int32")
+        return codes.astype("int32")  # class indices, for a sparse loss
 
     def proba(self, outputs: np.ndarray) -> np.ndarray:
         """Network outputs -> ``predict_proba`` (float64, rows summing to 1)."""

@@ -94,7 +94,10 @@ def train(
     fit_kwargs: dict | None = None,
 ) -> dict[str, list[float]]:
     """Train ``model`` (compiled, optimizer built) in place; return this call's history."""
-    fit_kwargs = fit_kwargs or {}
+    fit_kwargs = dict(fit_kwargs or {})
+    if fit_kwargs.get("validation_split"):
+        data = _split_last(data, fit_kwargs.pop("validation_split"))
+    fit_kwargs.pop("validation_split", None)
     reason = fallback_reason(model, callbacks, fit_kwargs) if engine != "keras" else None
     if engine == "compiled" and reason:
         raise ValueError(f"engine='compiled' cannot train this request: {reason}. Use engine='auto' or 'keras'.")
@@ -108,6 +111,33 @@ def train(
         from . import _compiled
 
         return _compiled.train(model, data, loss=loss, metrics=metrics, **kwargs)
+
+
+def _split_last(data: TrainData, fraction: float) -> TrainData:
+    """``fit(validation_split=...)``: the last ``fraction`` of the rows, unshuffled, as Keras takes it.
+
+    Keras cannot split the batch generator the Keras engine feeds it, so the
+    split is made here, for both engines alike.
+    """
+    if data.validation is not None:
+        raise ValueError("fit__validation_split was given together with validation_split; use one of them.")
+    if not 0 < fraction < 1:
+        raise ValueError(f"fit__validation_split must be in (0, 1); got {fraction!r}.")
+    n = len(data.sample_weight)
+    at = int(np.ceil(n * (1.0 - fraction)))
+    if at in (0, n):
+        raise ValueError(f"fit__validation_split={fraction} leaves no rows to train or to validate on {n} rows.")
+    return TrainData(_rows_of(data.x, slice(0, at)), _rows_of(data.y, slice(0, at)), data.sample_weight[:at],
+                     (_rows_of(data.x, slice(at, n)), _rows_of(data.y, slice(at, n)), data.sample_weight[at:]))
+
+
+def _rows_of(a, rows):
+    """Rows of an array, or of each array in a list or dict (multi-input, multi-output)."""
+    if isinstance(a, dict):
+        return {k: v[rows] for k, v in a.items()}
+    if isinstance(a, (list, tuple)):
+        return type(a)(v[rows] for v in a)
+    return a[rows]
 
 
 def _process_state_kept():

@@ -51,6 +51,7 @@ def _signature(model, loss, metrics, batch_size, n_features) -> tuple:
     return (
         keras.backend.backend(), _json(model.get_config()), type(model.optimizer).__name__,
         json.dumps(opt, sort_keys=True, default=str), _json(loss),
+        id(getattr(loss, "fn", None)),  # two function losses of one name are not one loss
         tuple(_json(m) for m in metrics), batch_size, n_features,
     )
 
