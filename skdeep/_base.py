@@ -16,7 +16,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from . import _compile, _engine, _network
+from . import _compile, _engine, _network, _transaction
 from ._params import PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, is_routed, routed
 
 
@@ -149,6 +149,7 @@ class BaseKerasEstimator(BaseEstimator):
         fitted = hasattr(self, "model_")
         return self._fit(X, y, sample_weight, reset=not (self.warm_start and fitted), epochs=self.epochs)
 
+    @_transaction.all_or_nothing  # a fit that raises or is interrupted changes nothing
     @_network.keras_names_kept()  # flat memory over many fits; the user's next auto-names unchanged
     def _fit(self, X, y, sample_weight, *, reset: bool, epochs: int, classes=None):
         self._check_params()
