@@ -16,8 +16,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from . import _compile, _engine, _network, _transaction
-from ._params import PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, is_routed, routed
+from . import _compile, _engine, _network, _numerics, _transaction
+from ._params import PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, check_values, is_routed, routed
 
 
 class BaseKerasEstimator(BaseEstimator):
@@ -96,6 +96,7 @@ class BaseKerasEstimator(BaseEstimator):
 
     def _check_params(self) -> None:
         self._validate_params()
+        check_values(self.get_params(deep=False))
         for name in self._routed_params():
             if not is_routed(name):
                 raise ValueError(
@@ -154,6 +155,7 @@ class BaseKerasEstimator(BaseEstimator):
     def _fit(self, X, y, sample_weight, *, reset: bool, epochs: int, classes=None):
         self._check_params()
         X, y = self._validate_X(X, y, reset=reset)
+        _numerics.check_feature_range(X)
         sw = self._sample_weight(sample_weight, X, y)
         if reset:
             # Build everything first, assign last: a failed refit keeps the fitted state.
@@ -198,8 +200,6 @@ class BaseKerasEstimator(BaseEstimator):
             **{k: params[k] for k in _MLP_PARAMS},
         }
         mlp = {k: meta[k] for k in _MLP_PARAMS}
-        if enc.task_ == "regression":
-            mlp.update(target_mean=enc.mean_, target_scale=enc.scale_)
         # Always seeded (from fresh entropy when random_state is None) so Keras's
         # default seeds never advance the caller's Python RNG.
         with _network.seeded(seed):

@@ -185,6 +185,10 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     def _class_sample_weight(self, y) -> np.ndarray:
         if self.class_weight is None:
             return super()._class_sample_weight(y)
+        if isinstance(self.class_weight, dict):
+            negative = {k: v for k, v in self.class_weight.items() if v < 0}
+            if negative:  # refused as sample_weight refuses negative values
+                raise ValueError(f"Negative values in class_weight: {negative}. Class weights must be >= 0.")
         return compute_sample_weight(self.class_weight, y)
 
     @property

@@ -85,8 +85,6 @@ def build_mlp(
     l2: float = 0.0,
     batch_normalization: bool = False,
     output_activation: str | None = None,
-    target_mean=None,
-    target_scale=None,
     dtype: str = "float32",
 ) -> keras.Model:
     """The built-in network: Dense blocks (optional batch norm, dropout, L2).
@@ -119,14 +117,6 @@ def build_mlp(
         name="output",
         dtype=dtype,
     )(x)
-    if target_mean is not None:
-        # Learn in standardized units, predict in the target's own units.
-        outputs = keras.layers.Rescaling(
-            scale=np.asarray(target_scale, "float32").tolist(),
-            offset=np.asarray(target_mean, "float32").tolist(),
-            name="target_scale",
-            dtype=dtype,
-        )(outputs)
     return keras.Model(inputs, outputs, name="skdeep_mlp")
 
 
