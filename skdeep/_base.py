@@ -16,7 +16,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from . import _compile, _engine, _network, _numerics, _transaction
+from . import _compile, _engine, _network, _numerics, _persistence, _transaction
 from ._params import PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, check_values, is_routed, routed
 
 
@@ -251,6 +251,12 @@ class BaseKerasEstimator(BaseEstimator):
         check_is_fitted(self)
         X, _ = self._validate_X(X, reset=False)
         return _engine.predict(self.model_, X)
+
+    def __getstate__(self):
+        return _persistence.stamp(super().__getstate__())  # warn on load by another version
+
+    def __setstate__(self, state):
+        super().__setstate__(_persistence.check_stamp(type(self).__name__, state))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
