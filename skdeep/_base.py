@@ -14,9 +14,9 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _compile, _engine, _network, _numerics, _persistence, _transaction
+from . import _compat, _compile, _engine, _network, _numerics, _persistence, _transaction
 from ._params import PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, check_values, is_routed, routed
 
 
@@ -79,7 +79,7 @@ class BaseKerasEstimator(BaseEstimator):
     # -- parameters ----------------------------------------------------------
     def _routed_params(self) -> dict[str, Any]:
         """Keyword arguments ``__init__`` stored beyond its named parameters."""
-        named = self._get_param_names()
+        named = _compat.param_names(type(self))
         return {k: v for k, v in vars(self).items()
                 if k not in named and not k.startswith("_") and not k.endswith("_")}
 
@@ -121,7 +121,7 @@ class BaseKerasEstimator(BaseEstimator):
             raise
 
     def _sample_weight(self, sample_weight, X, y) -> np.ndarray:
-        sw = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        sw = _compat.check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
         sw = sw * self._class_sample_weight(y)
         total = float(sw.sum())
         if total <= 0:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import ClassifierMixin
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 
 from ._base import BaseKerasEstimator
+from ._compat import StrOptions
 from ._compile import wants_one_hot
 from ._targets import ClassifierTargetEncoder
 

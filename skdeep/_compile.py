@@ -12,6 +12,7 @@ from typing import Any
 
 import keras
 
+from . import _compat
 from . import metrics as skmetrics
 
 DEFAULT_LOSS = {
@@ -61,7 +62,7 @@ def make_loss(loss, task: str, kwargs: dict[str, Any], dtype: str = "float32"):
             )
         if isinstance(loss, keras.losses.Loss):
             return loss
-        return keras.losses.LossFunctionWrapper(loss, name=getattr(loss, "__name__", None), dtype=dtype)
+        return _compat.loss_function_wrapper()(loss, name=getattr(loss, "__name__", None), dtype=dtype)
     except (ValueError, TypeError) as exc:
         raise ValueError(
             f"Unknown loss {loss!r}: {exc}. Use a Keras loss name such as "

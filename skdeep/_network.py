@@ -9,7 +9,6 @@ does the same for Keras's auto-naming counters.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import inspect
 import random
@@ -18,6 +17,8 @@ from typing import Any, Callable
 
 import keras
 import numpy as np
+
+from . import _compat
 
 OUTPUT_ACTIVATION = {
     "binary": "sigmoid",
@@ -59,17 +60,11 @@ def keras_names_kept():
     With the counters restored, each fit reuses the same names, and the user's
     next auto-named layer gets the name it would have had without the fit.
     """
-    from keras.src.backend.common import global_state  # no public accessor
-
-    def counters():
-        return global_state.get_global_attribute(
-            "object_name_uids", default=collections.defaultdict(int), set_to_default=True)
-
-    saved = dict(counters())
+    saved = dict(_compat.keras_name_uids())
     try:
         yield
     finally:
-        uids = counters()
+        uids = _compat.keras_name_uids()
         uids.clear()
         uids.update(saved)
 

@@ -12,7 +12,7 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from ._compat import HasMethods, Interval, StrOptions
 
 # Prefixes a ``<prefix>__<arg>`` parameter may carry, and where it goes.
 ROUTE_PREFIXES = ("model", "optimizer", "loss", "fit", "compile")

@@ -172,3 +172,11 @@ def test_negative_class_weight_is_refused_like_negative_sample_weight():
         KerasClassifier(epochs=1).fit(X, y, sample_weight=np.where(y == 1, -1.0, 1.0))
     with pytest.raises(ValueError, match=r"Negative values in class_weight: \{1: -1.0\}"):
         KerasClassifier(epochs=1, class_weight={0: 1.0, 1: -1.0}).fit(X, y)
+
+
+def test_a_plain_function_as_loss():
+    def l1(y_true, y_pred):
+        return keras.ops.mean(keras.ops.abs(y_true - y_pred), axis=-1)
+
+    reg = KerasRegressor(hidden_layer_sizes=(4,), loss=l1, epochs=2, random_state=0).fit(X, X[:, 0])
+    assert len(reg.history_["loss"]) == 2 and np.isfinite(reg.history_["loss"]).all()

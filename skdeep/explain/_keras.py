@@ -20,6 +20,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from .. import _compat
 from ._algorithms import seeded_numpy
 from ._model import EPS
 
@@ -146,8 +147,7 @@ def _log_rule(enabled: bool) -> Iterator[None]:
     if not enabled:
         yield
         return
-    from shap.explainers._deep import deep_tf
-
+    deep_tf = _compat.shap_deep_tf()
     added = "Log" not in deep_tf.op_handlers
     if added:
         deep_tf.op_handlers["Log"] = deep_tf.nonlinearity_1d(0)
