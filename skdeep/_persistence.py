@@ -193,7 +193,43 @@ def load(path: str | os.PathLike, *, trusted: bool | list[str] = False, custom_o
     return estimator
 
 
+def _unregistered_objects(file: str, custom_objects, keras) -> list[str]:
+    """Classes and functions the network's config names outside Keras, not registered nor given.
+
+    Some Keras versions import such a class from its module path when loading,
+    running that module's code; skdeep refuses them whatever the version.
+    """
+    with zipfile.ZipFile(file) as zf:
+        config = json.loads(zf.read("config.json"))
+    found, stack = [], [config]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+            module, name = item.get("module"), item.get("class_name")
+            # Serialized objects carry "module" (None or a path for user classes); tensors do not.
+            if "module" not in item or not isinstance(name, str) or str(module).startswith("keras"):
+                continue
+            if name == "function" and isinstance(item.get("config"), str):
+                name = item["config"]
+            registered = item.get("registered_name") or name
+            if name in (custom_objects or {}) or registered in (custom_objects or {}):
+                continue
+            if keras.saving.get_registered_object(registered) is None:
+                found.append(name)
+    return sorted(set(found))
+
+
 def _load_network(file: str, path, trusted: bool, custom_objects, keras):
+    unknown = [] if trusted else _unregistered_objects(file, custom_objects, keras)
+    if unknown:
+        raise ValueError(
+            f"skdeep.load refused {os.fspath(path)}: its network uses {unknown[0]!r}, which is not "
+            "registered with keras.saving.register_keras_serializable. If you trust the file, import "
+            f"the code that registers it, or pass custom_objects={{{unknown[0]!r}: ...}} with trusted=True."
+        )
     try:
         return keras.saving.load_model(file, custom_objects=custom_objects, safe_mode=not trusted)
     except Exception as exc:  # Keras raises ValueError or TypeError, naming the object

@@ -102,6 +102,7 @@ def custom_build(n_features_in, n_outputs, output_activation):
 
 def test_unregistered_custom_object_is_refused_with_its_name(tmp_path):
     est = KerasClassifier(custom_build, epochs=1, random_state=0).fit(X, y)
+    est.model = None  # the build function is refused too; this test is about the layer
     skdeep.save(est, tmp_path / "custom.skdeep")
     with pytest.raises(ValueError, match="Doubling.*custom_objects"):
         skdeep.load(tmp_path / "custom.skdeep")
