@@ -98,6 +98,11 @@ class InTargetUnits(keras.metrics.Metric):
         shape, unit_dtype = (self.n_outputs,), metric.dtype
         self.shift = self.add_variable(shape=shape, initializer="zeros", dtype=unit_dtype, name="shift")
         self.factor = self.add_variable(shape=shape, initializer="ones", dtype=unit_dtype, name="factor")
+        # Metrics that create their state on the first update (R2Score) get it now: a
+        # stateless (JAX) epoch needs every variable before it starts.
+        zeros = np.zeros((1, self.n_outputs), dtype=unit_dtype)
+        metric.update_state(zeros, zeros)
+        metric.reset_state()
         if mean is not None:
             self.set_units(mean, scale)
 

@@ -75,7 +75,11 @@ def test_features_around_1e20_raise(Est, y):
 @pytest.mark.parametrize("engine", ["compiled", "keras"])
 @pytest.mark.parametrize("Est, y", [(KerasClassifier, (signal > 0).astype(int)), (KerasRegressor, signal)])
 def test_divergence_raises_instead_of_a_nan_model(Est, y, engine):
-    est = Est(hidden_layer_sizes=(8,), epochs=5, optimizer="sgd", learning_rate=1e12,
+    import keras
+
+    if Est is KerasClassifier and keras.backend.backend() != "tensorflow":
+        pytest.skip("on JAX this classifier saturates (finite loss and weights) instead of overflowing")
+    est = Est(hidden_layer_sizes=(8,), epochs=5, optimizer="sgd", learning_rate=1e30,
               engine=engine, random_state=0)
     with pytest.raises(ValueError, match="Training diverged"):
         est.fit(X * 1e3, y)
