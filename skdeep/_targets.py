@@ -112,8 +112,8 @@ class RegressorTargetEncoder(TransformerMixin, BaseEstimator):
     Examples
     --------
     >>> enc = RegressorTargetEncoder().fit([1.0, 2.0, 3.0])
-    >>> enc.transform([1.0]).round(3).tolist(), enc.inverse_transform([[0.0]]).tolist()
-    ([[-1.225]], [2.0])
+    >>> enc.transform([3.0]).dtype, enc.inverse_transform(enc.transform([3.0])).round(4).tolist()
+    (dtype('float32'), [3.0])
     """
 
     def fit(self, y, sample_weight=None):
