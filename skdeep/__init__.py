@@ -11,9 +11,15 @@ import importlib
 from ._config import config_context, get_config, set_config
 
 __version__ = "0.1.0"
-__all__ = ["KerasClassifier", "KerasRegressor", "config_context", "get_config", "set_config", "__version__"]
+__all__ = [
+    "InconsistentVersionWarning", "KerasClassifier", "KerasRegressor", "config_context", "get_config",
+    "load", "save", "set_config", "__version__",
+]
 
-_LAZY = {"KerasClassifier": "._classifier", "KerasRegressor": "._regressor"}
+_LAZY = {
+    "KerasClassifier": "._classifier", "KerasRegressor": "._regressor",
+    "save": "._persistence", "load": "._persistence", "InconsistentVersionWarning": "._persistence",
+}
 
 
 def __getattr__(name: str):

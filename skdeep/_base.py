@@ -17,16 +17,14 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import (
-    _check_sample_weight, _check_y, check_consistent_length, check_is_fitted, validate_data,
-)
+from sklearn.utils.validation import _check_y, check_consistent_length, check_is_fitted, validate_data
 
-from . import _budget, _compile, _engine, _network
+from . import _budget, _compat, _compile, _engine, _network, _numerics, _persistence, _transaction
 from ._engine import _host
 from ._features import FeatureEncoder, categorical_columns
 from ._params import (
     DEFAULT_DROPOUT, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER, DEFAULT_PATIENCE,
-    PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, is_routed, routed,
+    PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, check_values, is_routed, routed,
 )
 
 
@@ -99,7 +97,7 @@ class BaseKerasEstimator(BaseEstimator):
     # -- parameters ----------------------------------------------------------
     def _routed_params(self) -> dict[str, Any]:
         """Keyword arguments ``__init__`` stored beyond its named parameters."""
-        named = self._get_param_names()
+        named = _compat.param_names(type(self))
         return {k: v for k, v in vars(self).items()
                 if k not in named and not k.startswith("_") and not k.endswith("_")}
 
@@ -116,6 +114,7 @@ class BaseKerasEstimator(BaseEstimator):
 
     def _check_params(self) -> None:
         self._validate_params()
+        check_values(self.get_params(deep=False))
         for name in self._routed_params():
             if not is_routed(name):
                 raise ValueError(
@@ -168,7 +167,7 @@ class BaseKerasEstimator(BaseEstimator):
         return len(categorical_columns(X, self.categorical_features)) > 0
 
     def _sample_weight(self, sample_weight, X, y) -> np.ndarray:
-        sw = _check_sample_weight(sample_weight, X, dtype=self.dtype, ensure_non_negative=True)
+        sw = _compat.check_sample_weight(sample_weight, X, dtype=self.dtype, ensure_non_negative=True)
         sw = sw * self._class_sample_weight(y)
         total = float(sw.sum())
         if total <= 0:
@@ -199,6 +198,7 @@ class BaseKerasEstimator(BaseEstimator):
         fitted = hasattr(self, "model_")
         return self._fit(X, y, sample_weight, reset=not (self.warm_start and fitted), epochs=None)
 
+    @_transaction.all_or_nothing  # a fit that raises or is interrupted changes nothing
     @_network.keras_names_kept()  # flat memory over many fits; the user's next auto-names unchanged
     def _fit(self, X, y, sample_weight, *, reset: bool, epochs: int | None, classes=None):
         self._check_params()
@@ -221,6 +221,8 @@ class BaseKerasEstimator(BaseEstimator):
             self.budget_ = budget
             self.history_, self.n_iter_ = {}, 0
         Xe = _as_matrix(self.feature_encoder_.transform(X), self.dtype)
+        if isinstance(Xe, np.ndarray) and (self.model is not None or self.numeric_transform is None):
+            _numerics.check_feature_range(Xe)  # features that reach the Dense layers unscaled
         y_enc = self.target_encoder_.transform(y)
         if y_enc.dtype.kind == "f":
             y_enc = y_enc.astype(self.dtype, copy=False)
@@ -263,8 +265,6 @@ class BaseKerasEstimator(BaseEstimator):
             **{k: params[k] for k in _MLP_PARAMS},
         }
         mlp = {k: meta[k] for k in _MLP_PARAMS}
-        if enc.task_ == "regression":
-            mlp.update(target_mean=enc.mean_, target_scale=enc.scale_)
         if self.model is None:
             mlp.update(features=features)
         # Always seeded (from fresh entropy when random_state is None) so Keras's
@@ -371,7 +371,7 @@ class BaseKerasEstimator(BaseEstimator):
         return _engine.predict(self.model_, Xe)
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = _persistence.stamp(super().__getstate__())  # warn on load by another version
         if "model_" in state:
             # Keras's pickle keeps the weights but neither the dropout RNG's seed nor its
             # state: keep every non-trainable variable, so training resumes identically.
@@ -380,7 +380,7 @@ class BaseKerasEstimator(BaseEstimator):
 
     def __setstate__(self, state):
         values = state.pop("_non_trainable_state", None)
-        super().__setstate__(state)
+        super().__setstate__(_persistence.check_stamp(type(self).__name__, state))
         if values is not None:
             for variable, value in zip(self.model_.non_trainable_variables, values):
                 variable.assign(value)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
-from sklearn.base import ClassifierMixin
 from numbers import Real
 
-from sklearn.utils._param_validation import Interval, StrOptions
+import numpy as np
+from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_sample_weight
 
 from ._base import BaseKerasEstimator
+from ._compat import Interval, StrOptions
 from ._compile import DEFAULT_LOSS, wants_one_hot
 from ._compile import loss_name as _loss_name
 from ._params import (
@@ -248,6 +248,10 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     def _class_sample_weight(self, y) -> np.ndarray:
         if self.class_weight is None:
             return super()._class_sample_weight(y)
+        if isinstance(self.class_weight, dict):
+            negative = {k: v for k, v in self.class_weight.items() if v < 0}
+            if negative:  # refused as sample_weight refuses negative values
+                raise ValueError(f"Negative values in class_weight: {negative}. Class weights must be >= 0.")
         return compute_sample_weight(self.class_weight, y)
 
     @property

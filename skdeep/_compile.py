@@ -12,6 +12,7 @@ from typing import Any
 
 import keras
 
+from . import _compat
 from . import metrics as skmetrics
 
 DEFAULT_LOSS = {

@@ -9,7 +9,6 @@ auto-naming counters as the caller had them.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import inspect
 from typing import Any, Callable
@@ -17,6 +16,7 @@ from typing import Any, Callable
 import keras
 import numpy as np
 
+from . import _compat
 from ._seeding import seeded  # noqa: F401  (re-exported: builds are seeded here)
 
 OUTPUT_ACTIVATION = {
@@ -36,17 +36,11 @@ def keras_names_kept():
     With the counters restored, each fit reuses the same names, and the user's
     next auto-named layer gets the name it would have had without the fit.
     """
-    from keras.src.backend.common import global_state  # no public accessor
-
-    def counters():
-        return global_state.get_global_attribute(
-            "object_name_uids", default=collections.defaultdict(int), set_to_default=True)
-
-    saved = dict(counters())
+    saved = dict(_compat.keras_name_uids())
     try:
         yield
     finally:
-        uids = counters()
+        uids = _compat.keras_name_uids()
         uids.clear()
         uids.update(saved)
 
@@ -62,8 +56,6 @@ def build_mlp(
     l2: float = 0.0,
     batch_normalization: bool = False,
     output_activation: str | None = None,
-    target_mean=None,
-    target_scale=None,
     features=None,
     numeric_embedding=None,
     n_ensemble: int = 1,
@@ -115,14 +107,6 @@ def build_mlp(
             name="output",
             dtype=dtype,
         )(x)
-    if target_mean is not None:
-        # Learn in standardized units, predict in the target's own units.
-        outputs = keras.layers.Rescaling(
-            scale=np.asarray(target_scale, "float32").tolist(),
-            offset=np.asarray(target_mean, "float32").tolist(),
-            name="target_scale",
-            dtype=dtype,
-        )(outputs)
     model = keras.Model(inputs, outputs, name="skdeep_mlp")
     if tabular is not None:
         tabular.set_statistics(features.center_, features.scale_)

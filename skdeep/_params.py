@@ -11,7 +11,8 @@ from __future__ import annotations
 from numbers import Integral, Real
 from typing import Any
 
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+import numpy as np
+from ._compat import HasMethods, Interval, StrOptions
 
 # The default recipe (see docs/estimators.md and benchmarks/TABULAR.md for the measurements).
 DEFAULT_HIDDEN = (256, 256)
@@ -52,6 +53,30 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "engine": [StrOptions({"auto", "compiled", "keras"})],
     "dtype": [StrOptions({"float32", "float64"})],
 }
+
+
+def check_values(params: dict[str, Any]) -> None:
+    """What the constraints above cannot say: hidden sizes are positive integers, callbacks are callbacks.
+
+    Examples
+    --------
+    >>> check_values({"hidden_layer_sizes": (2.5,)})
+    Traceback (most recent call last):
+    ...
+    ValueError: hidden_layer_sizes must be positive integers, got (2.5,).
+    """
+    sizes = params.get("hidden_layer_sizes", ())
+    as_tuple = (sizes,) if isinstance(sizes, Integral) else tuple(np.ravel(np.asarray(sizes, dtype=object)))
+    if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in as_tuple):
+        raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes!r}.")
+    import keras  # only here: importing this module must not start Keras
+
+    for i, cb in enumerate(params.get("callbacks") or ()):
+        if not isinstance(cb, keras.callbacks.Callback):
+            raise TypeError(
+                f"callbacks[{i}] must be a keras.callbacks.Callback; got {type(cb).__name__}. "
+                "Wrap a function in keras.callbacks.LambdaCallback."
+            )
 
 
 def routed(params: dict[str, Any], prefix: str) -> dict[str, Any]:

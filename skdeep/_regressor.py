@@ -6,15 +6,19 @@ import numpy as np
 from sklearn.base import RegressorMixin
 
 from ._base import BaseKerasEstimator
+from ._numerics import InTargetUnits
 from ._targets import RegressorTargetEncoder
 
 
 class KerasRegressor(RegressorMixin, BaseKerasEstimator):
     """A deep network regressor (Keras 3) with the scikit-learn API.
 
-    Single- and multi-output targets. The built-in network ends with a fixed
-    rescaling to the mean and standard deviation of ``y`` seen at the first fit,
-    so it learns in standardized units and predicts in the target's own units.
+    Single- and multi-output targets. The network (built-in or your own) learns
+    standardized targets, ``(y - mean_) / scale_`` per column with the mean and
+    standard deviation seen at the first fit, so neither the target's scale nor
+    its offset matters in float32; :meth:`predict` returns the target's own units
+    (float64). ``history_["loss"]`` is in standardized units; the metrics in
+    ``history_`` (``"mae"``, ``"rmse"``, ``"r2"``...) are in target units.
 
     Parameters
     ----------
@@ -33,7 +37,8 @@ warm_start, engine, dtype
     Attributes
     ----------
     model_ : keras.Model
-        The trained, compiled network; outputs predictions in target units.
+        The trained, compiled network; outputs standardized predictions
+        (``target_encoder_.inverse_transform`` maps them to target units).
     history_ : dict of list
     n_iter_ : int
     n_outputs_ : int
@@ -73,6 +78,10 @@ warm_start, engine, dtype
 
     def _encoder_fit_kwargs(self, classes, sample_weight) -> dict:
         return {"sample_weight": sample_weight}
+
+    def _make_metrics(self, enc) -> list:
+        # The network learns standardized targets; history_ reads in target units.
+        return [InTargetUnits(m, mean=enc.mean_, scale=enc.scale_) for m in super()._make_metrics(enc)]
 
     @property
     def n_outputs_(self) -> int:

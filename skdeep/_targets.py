@@ -101,20 +101,24 @@ class ClassifierTargetEncoder(TransformerMixin, BaseEstimator):
 
 
 class RegressorTargetEncoder(TransformerMixin, BaseEstimator):
-    """Shape regression targets as float32 columns and restore the user's shape.
+    """Standardize regression targets for the network and restore the user's units.
+
+    The network learns ``(y - mean_) / scale_`` per column, so the loss and its
+    gradients are of order one whatever the target's scale (1e10) or offset
+    (timestamps near 1.7e9): nothing overflows and no digit is lost in float32.
+    Outputs go back to target units in float64.
 
     Attributes
     ----------
     n_outputs_ : int
     mean_, scale_ : ndarray
-        Column means and standard deviations seen at ``fit``; the built-in network
-        ends in a fixed rescaling by these so it learns in standardized units.
+        Column means and standard deviations (sample-weighted) seen at ``fit``.
 
     Examples
     --------
     >>> enc = RegressorTargetEncoder().fit([1.0, 2.0, 3.0])
-    >>> enc.transform([1.0]).shape, enc.inverse_transform([[2.5]]).tolist()
-    ((1, 1), [2.5])
+    >>> enc.transform([3.0]).dtype, enc.inverse_transform(enc.transform([3.0])).round(4).tolist()
+    (dtype('float32'), [3.0])
     """
 
     def fit(self, y, sample_weight=None):
@@ -130,9 +134,9 @@ class RegressorTargetEncoder(TransformerMixin, BaseEstimator):
 
     def transform(self, y) -> np.ndarray:
         check_is_fitted(self)
-        y = np.asarray(y, dtype="float32")
-        return y.reshape(len(y), -1)
+        y = np.asarray(y, dtype="float64")
+        return ((y.reshape(len(y), -1) - self.mean_) / self.scale_).astype("float32")
 
     def inverse_transform(self, outputs) -> np.ndarray:
-        out = np.asarray(outputs, dtype="float64")
+        out = np.asarray(outputs, dtype="float64") * self.scale_ + self.mean_
         return out.ravel() if self.ndim_ == 1 else out

@@ -10,8 +10,11 @@ breast_cancer``, ``iris``, ``wine``, ``digits``, ``diabetes``) or on a CSV file
 
 :func:`main` returns the exit status instead of exiting, so it can be called
 in-process: 0 on success, 2 for a usage error (bad option, unknown dataset,
-missing or unknown target column, unusable columns), 1 when something needed
-is not installed. ``python -m skdeep`` runs the same.
+missing or unknown target column, unusable columns) or data it cannot use
+(infinite cells, a model failing on every fold, e.g. because training
+diverged), 1 when something needed is not installed or fails unexpectedly.
+Errors are one line on stderr; ``--debug`` shows tracebacks instead.
+``python -m skdeep`` runs the same.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import logging
 import os
 import shlex
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,6 +43,10 @@ class UsageError(Exception):
 
 class MissingDependency(Exception):
     """An optional dependency a command needs is not installed (exit status 1)."""
+
+
+class DataError(Exception):
+    """Data the command cannot use: non-finite cells, a model failing on every fold (exit status 2)."""
 
 
 # -- argument types (argparse turns ArgumentTypeError into a usage error) ------
@@ -121,6 +129,8 @@ def _data_options() -> argparse.ArgumentParser:
     g.add_argument("--random-state", type=int, default=0, metavar="INT",
                    help="seed for the folds, splits and models (default 0)")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes on stderr")
+    g.add_argument("--debug", action="store_true",
+                   help="show tracebacks, warnings and TensorFlow's start-up messages")
     return p
 
 
@@ -246,7 +256,62 @@ def _load(args: argparse.Namespace):
                            categorical=args.categorical, sep=args.sep)
     for note in dataset.notes:
         _note(args, note)
+    _check_finite_cells(dataset)
     return dataset
+
+
+def _check_finite_cells(dataset) -> None:
+    """Infinite cells cannot be imputed or scaled: stop before any model sees them."""
+    import numpy as np
+    import pandas as pd
+
+    columns = [(c, dataset.X[c]) for c in dataset.X.columns if pd.api.types.is_numeric_dtype(dataset.X[c])]
+    columns.append((dataset.target_name, pd.Series(np.asarray(dataset.y, dtype=float))))
+    for name, values in columns:
+        bad = np.flatnonzero(np.isinf(values.to_numpy(dtype=float, na_value=np.nan)))
+        if len(bad):
+            s = "" if len(bad) == 1 else "s"
+            raise DataError(f"column {name!r} has {len(bad)} infinite value{s} (row {bad[0]}"
+                            f"{', ...' if len(bad) > 1 else ''}); replace or drop {'it' if len(bad) == 1 else 'them'}.")
+
+
+def _failed_model(dataset, settings: Settings, names) -> DataError | None:
+    """The first of ``names`` whose fit on all rows fails, as a one-line error, or None.
+
+    Cross-validation keeps only NaN scores (or "All the fits failed"); one fit
+    on all rows gives the reason, e.g. ``Training diverged at epoch 3``.
+    """
+    from .report._workflow import build_models
+
+    for name, est in build_models(dataset, settings).items():
+        if name not in names:
+            continue
+        try:
+            est.fit(dataset.X, dataset.y)
+        except Exception as error:  # noqa: BLE001 - reported, not handled
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            return DataError(f"{name} failed on every fold: {reason}")
+    return None
+
+
+def _run_compare_checked(dataset, settings: Settings, bar):
+    """``run_compare``, turning a model that fails on every fold into a :class:`DataError`."""
+    from .report._workflow import build_models, run_compare
+
+    try:
+        results = run_compare(dataset, settings, bar)
+    except ValueError as error:
+        if "fits failed" not in str(error):
+            raise
+        failed = _failed_model(dataset, settings, list(build_models(dataset, settings)))
+        if failed is None:
+            raise
+        raise failed from None
+    scores = results[f"{results.attrs['primary_metric']}_mean"]
+    failed = _failed_model(dataset, settings, [n for n in results.index if scores.isna()[n]])
+    if failed is not None:
+        raise failed
+    return results
 
 
 def _check_folds(dataset, settings: Settings, *, what: str = "--cv") -> None:
@@ -293,13 +358,11 @@ def _progress(args: argparse.Namespace, total: int, desc: str):
 def _cmd_compare(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .report._workflow import run_compare
-
     dataset = _load(args)
     settings = _settings(args)
     _check_folds(dataset, settings)
     with _progress(args, len(settings.models), "skdeep compare") as bar:
-        results = run_compare(dataset, settings, bar)
+        results = _run_compare_checked(dataset, settings, bar)
     if args.format == "csv":
         results.to_csv(sys.stdout, float_format="%.6g")
     elif args.format == "json":
@@ -417,14 +480,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as stop:  # --help, --version and usage errors
         return _exit_code(stop.code)
     args.argv = argv
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    debug = getattr(args, "debug", False)
+    log_level = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
+    if log_level is None and not debug:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     # TensorFlow's Python-side warnings (e.g. tf.function retracing across the many
     # short fits of cross-validation) say nothing a command-line user can act on.
     tf_logger = logging.getLogger("tensorflow")
     tf_level = tf_logger.level
     tf_logger.setLevel(logging.ERROR)
     try:
-        return args.handler(args)
+        with warnings.catch_warnings():
+            if not debug:
+                _import_backend_quietly()
+                # A failed fold scores NaN; the reason is reported once, not as a traceback per fold.
+                warnings.filterwarnings("ignore", message=".*(fits failed|Scoring failed).*")
+            return args.handler(args)
+    except DataError as error:
+        print(f"{PROG} {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except (DatasetError, UsageError) as error:
         print(f"{PROG} {args.command}: error: {error}\n"
               f"Run '{PROG} {args.command} --help' for the options.", file=sys.stderr)
@@ -435,8 +509,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:
+        if debug:
+            raise
+        first = (str(error).strip().splitlines() or [""])[0]
+        print(f"{PROG} {args.command}: error: {type(error).__name__}: {first} "
+              "(run with --debug for the traceback)", file=sys.stderr)
+        return EXIT_FAILURE
     finally:
         tf_logger.setLevel(tf_level)
+        if log_level is None:
+            os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
+
+
+def _import_backend_quietly() -> None:
+    """Import Keras (and TensorFlow) with file descriptor 2 on /dev/null.
+
+    TensorFlow's C++ start-up lines ("All log messages before absl::InitializeLog()
+    ...", "Could not find cuda drivers ...") are written before its logging reads
+    ``TF_CPP_MIN_LOG_LEVEL``, straight to the process's stderr. Errors still
+    surface: they are Python exceptions.
+    """
+    if "keras" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import keras  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _exit_code(code: Any) -> int:

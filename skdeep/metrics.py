@@ -100,6 +100,10 @@ def get(metric, *, task: str, one_hot: bool = False, n_classes: int | None = Non
                 "epoch use the callback skdeep.callbacks.ROCAUC (one-vs-rest)."
             )
         return keras.metrics.AUC(name=metric, multi_label=task == "multilabel")
+    if name in ("mae", "mean_absolute_error"):
+        return keras.metrics.MeanAbsoluteError(name=metric)
+    if name in ("mse", "mean_squared_error"):
+        return keras.metrics.MeanSquaredError(name=metric)
     if name == "rmse":
         return keras.metrics.RootMeanSquaredError(name=metric)
     if name in ("r2", "r2_score"):

@@ -1,5 +1,6 @@
 """Bad input gets a clear exception naming the problem and changes nothing."""
 
+import keras
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -149,3 +150,41 @@ def test_failed_refit_keeps_the_fitted_state(fitted):
     assert fitted.model_ is model and fitted.target_encoder_ is encoder
     np.testing.assert_array_equal(fitted.predict_proba(X), proba)
     assert list(fitted.classes_) == [0, 1]
+
+
+@pytest.mark.parametrize("sizes, message", [
+    ((2.5,), r"hidden_layer_sizes must be positive integers, got \(2.5,\)"),
+    ((0,), r"hidden_layer_sizes must be positive integers, got \(0,\)"),
+    ((8, -1), r"hidden_layer_sizes must be positive integers"),
+    (("8",), r"hidden_layer_sizes must be positive integers"),
+])
+def test_hidden_layer_sizes_must_be_positive_integers(sizes, message):
+    est = KerasClassifier(hidden_layer_sizes=sizes, epochs=1)
+    with pytest.raises(ValueError, match=message):
+        est.fit(X, y)
+    assert not hasattr(est, "model_")
+
+
+def test_hidden_layer_sizes_accepts_numpy_integers_and_lists():
+    est = KerasClassifier(hidden_layer_sizes=[np.int64(3), 2], epochs=1).fit(X, y)
+    assert [layer.units for layer in est.model_.layers[1:-1]] == [3, 2]
+
+
+def test_callbacks_must_be_keras_callbacks():
+    with pytest.raises(TypeError, match=r"callbacks\[1\] must be a keras.callbacks.Callback; got object"):
+        KerasClassifier(epochs=1, callbacks=[keras.callbacks.History(), object()]).fit(X, y)
+
+
+def test_negative_class_weight_is_refused_like_negative_sample_weight():
+    with pytest.raises(ValueError, match="Negative values in data passed to `sample_weight`"):
+        KerasClassifier(epochs=1).fit(X, y, sample_weight=np.where(y == 1, -1.0, 1.0))
+    with pytest.raises(ValueError, match=r"Negative values in class_weight: \{1: -1.0\}"):
+        KerasClassifier(epochs=1, class_weight={0: 1.0, 1: -1.0}).fit(X, y)
+
+
+def test_a_plain_function_as_loss():
+    def l1(y_true, y_pred):
+        return keras.ops.mean(keras.ops.abs(y_true - y_pred), axis=-1)
+
+    reg = KerasRegressor(hidden_layer_sizes=(4,), loss=l1, epochs=2, random_state=0).fit(X, X[:, 0])
+    assert len(reg.history_["loss"]) == 2 and np.isfinite(reg.history_["loss"]).all()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from .. import _compat
 from . import _keras_fit
 
 COMPILED_BACKENDS = ("tensorflow", "jax")
@@ -31,7 +32,7 @@ _BATCH_HOOKS = (
 _EPOCH_ONLY_WHEN = {
     keras.callbacks.ModelCheckpoint: lambda cb: cb.save_freq == "epoch",
     keras.callbacks.TensorBoard: lambda cb: (
-        cb.update_freq == "epoch" and not cb.write_steps_per_second and not getattr(cb, "_should_trace", True)
+        cb.update_freq == "epoch" and not cb.write_steps_per_second and not _compat.tensorboard_traces(cb)
     ),
 }
 

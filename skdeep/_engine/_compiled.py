@@ -27,6 +27,7 @@ import scipy.sparse as sp
 from .._config import get_config
 from .._network import seeded
 from ._host import HOST_COPIES, StreamedRows
+from .._numerics import check_finite
 from ._shuffle import epoch_order
 
 _CACHE: collections.OrderedDict = collections.OrderedDict()
@@ -92,6 +93,10 @@ def train(model, data, *, loss, metrics, epochs, initial_epoch, batch_size, call
     """Train ``model`` for ``epochs`` epochs; same contract as ``keras.Model.fit``'s history."""
     trainer = _acquire(model, loss, metrics, batch_size, data.x.shape[1])
     try:
+        for mine, given in zip(trainer.metrics, metrics, strict=True):
+            # Fresh metric state of this fit, e.g. the target units of InTargetUnits.
+            for dst, src in zip(mine.variables, given.variables, strict=True):
+                dst.assign(src.value)
         return _fit_loop(trainer, model, data, epochs=epochs, initial_epoch=initial_epoch,
                          callbacks=callbacks, verbose=verbose, seed=seed)
     finally:
@@ -149,6 +154,7 @@ def _fit_loop(trainer, model, data, *, epochs, initial_epoch, callbacks, verbose
             lr = float(np.asarray(keras.ops.convert_to_numpy(model.optimizer.learning_rate)))
             trainer.set_learning_rate(lr)
         logs = trainer.train_epoch(_epoch_parts(trainer, data, resident, chunk, epoch_order(seed, epoch, n)), n)
+        check_finite(epoch, logs, [v for vs in trainer.weights() for v in vs])
         if callbacks:
             trainer.store(model)  # the hooks below see this epoch's weights and optimizer state
         if data.validation is not None:

@@ -12,6 +12,7 @@ import math
 
 import keras
 
+from .._numerics import FiniteGuard
 from ._shuffle import epoch_order
 
 
@@ -56,7 +57,7 @@ def train(model, data, *, epochs, initial_epoch, batch_size, callbacks, verbose,
         epochs=initial_epoch + epochs,
         initial_epoch=initial_epoch,
         validation_data=data.validation,
-        callbacks=list(callbacks),
+        callbacks=[*callbacks, FiniteGuard()],
         verbose=verbose,
         **{"shuffle": False, **fit_kwargs},
     )

@@ -13,8 +13,8 @@ import weakref
 import keras
 import numpy as np
 import tensorflow as tf
-from tensorflow.python.framework import ops as tf_ops  # the gradient registry has no public API
 
+from .. import _compat
 from ._compiled import Trainer
 
 _training = {"active": 0, "registered_before": frozenset()}
@@ -34,7 +34,7 @@ def custom_gradients_released():
     training running in the process ends (not sooner: another thread's trace may
     still need its own).
     """
-    registry = tf_ops._gradient_registry._registry
+    registry = _compat.tf_gradient_registry()
     with _training_lock:
         if _training["active"] == 0:
             _training["registered_before"] = frozenset(registry)

@@ -20,6 +20,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from .. import _compat
 from ._algorithms import seeded_numpy
 from ._model import EPS
 
@@ -66,13 +67,20 @@ class Softmax(keras.layers.Layer):
 def network_for_output(estimator: Any, output: str, is_classifier: bool) -> keras.Model:
     """A Keras model mapping float32 rows to the explained output, for predicting.
 
-    Probabilities and regression outputs are ``model_`` itself (a binary
+    Probabilities are ``model_`` itself, regression outputs ``model_`` rescaled to target units (a binary
     classifier's single sigmoid unit stays one column). Log-odds append
     :class:`LogOdds`; ``raw`` rebuilds the network up to the output layer's
     pre-activation (logits).
     """
     network = estimator.model_
-    if not is_classifier or output == "probability":
+    if not is_classifier:
+        # The network outputs standardized targets; explain predictions in target units.
+        enc = estimator.target_encoder_
+        inputs = keras.Input((estimator.n_features_in_,))
+        rescale = keras.layers.Rescaling(scale=np.asarray(enc.scale_, "float32").tolist(),
+                                         offset=np.asarray(enc.mean_, "float32").tolist())
+        return keras.Model(inputs, rescale(network(inputs)))
+    if output == "probability":
         return network
     inputs = keras.Input((estimator.n_features_in_,))
     if output == "log_odds":
@@ -138,7 +146,7 @@ def shap_rules(enabled: bool) -> Iterator[None]:
     still sum to the output. The rules are added to shap's handler table and
     removed afterwards.
     """
-    from shap.explainers._deep import deep_tf
+    deep_tf = _compat.shap_deep_tf()
 
     rules = {"Sin": deep_tf.nonlinearity_1d(0), "Cos": deep_tf.nonlinearity_1d(0),
              "Einsum": deep_tf.linearity_1d(0)}

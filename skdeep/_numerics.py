@@ -1,0 +1,133 @@
+"""Numerical safety: features in range, metrics in target units, divergence stops training.
+
+Regression networks learn standardized targets (``(y - mean_) / scale_``, see
+:class:`skdeep._targets.RegressorTargetEncoder`), so the loss and its
+gradients are of order one whatever the target's scale or offset. The metrics
+recorded in ``history_`` are wrapped in :class:`InTargetUnits` so they read in
+the target's own units. After every epoch :func:`check_finite` stops training
+with a clear error when the loss or a weight is no longer finite.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import ops
+
+# Metrics of the difference y_pred - y_true only: the target's offset cancels, so
+# they are computed on scaled standardized values, which keeps every digit in float32.
+_OFFSET_FREE = (
+    keras.metrics.MeanAbsoluteError, keras.metrics.MeanSquaredError,
+    keras.metrics.RootMeanSquaredError, keras.metrics.LogCoshError,
+)
+
+
+def feature_limit(dtype) -> float:
+    """The largest ``|X|`` a network computing in ``dtype`` is trained on.
+
+    Squares of activations overflow near ``sqrt(finfo.max)`` (1.8e19 in
+    float32); a margin of 1e4 leaves room for the weights and the sums of a layer.
+    """
+    return float(np.sqrt(np.finfo(dtype).max)) / 1e4
+
+
+def check_feature_range(X: np.ndarray) -> None:
+    """Raise when ``X`` holds values too large to train on in its dtype."""
+    if X.size == 0 or X.dtype.kind != "f":
+        return
+    largest = float(np.max(np.abs(X)))
+    limit = feature_limit(X.dtype)
+    if largest > limit:
+        raise ValueError(
+            f"X has values as large as {largest:.1e}, beyond what {X.dtype} training handles "
+            f"(|X| up to {limit:.1e}). Scale the features first, e.g. with StandardScaler in a "
+            "Pipeline, or use dtype='float64'."
+        )
+
+
+def check_finite(epoch: int, logs: dict, variables) -> None:
+    """Stop training, with a clear error, once the loss or a weight is not finite."""
+    loss = logs.get("loss")
+    bad_loss = loss is not None and not np.isfinite(loss)
+    bad_weights = False
+    if not bad_loss and variables:
+        # On the host: no backend ops to trace or cache (zero-copy for CPU arrays).
+        bad_weights = not all(
+            np.isfinite(ops.convert_to_numpy(v.value if isinstance(v, keras.Variable) else v)).all()
+            for v in variables)
+    if bad_loss or bad_weights:
+        what = f"the loss is {loss}" if bad_loss else "the network has non-finite weights"
+        raise ValueError(
+            f"Training diverged at epoch {epoch + 1}: {what}. The model would predict NaN. "
+            "Standardize the features (e.g. StandardScaler in a Pipeline) or lower learning_rate."
+        )
+
+
+class FiniteGuard(keras.callbacks.Callback):
+    """:func:`check_finite` after every epoch of ``keras.Model.fit``."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        check_finite(epoch, logs or {}, self.model.variables)
+
+
+@keras.saving.register_keras_serializable(package="skdeep")
+class InTargetUnits(keras.metrics.Metric):
+    """A regression metric read in target units while the network outputs standardized ones.
+
+    Offset-free metrics (MAE, MSE, RMSE, log-cosh) see standardized values times
+    ``scale``, so no digit is lost to a large offset in float32; ``R2Score``
+    depends on neither scale nor offset and sees the standardized values; any
+    other metric sees ``y * scale + mean``. The units are metric state (kept by
+    ``reset_state``), not config, so fits on data of another scale share a
+    compiled trainer.
+
+    Examples
+    --------
+    >>> m = InTargetUnits(keras.metrics.MeanAbsoluteError(name="mae"), mean=[1e9], scale=[1e6])
+    >>> m.update_state([[0.0]], [[0.5]])
+    >>> float(m.result())
+    500000.0
+    """
+
+    def __init__(self, metric, n_outputs=1, name=None, dtype=None, *, mean=None, scale=None):
+        if isinstance(metric, dict):
+            metric = keras.saving.deserialize_keras_object(metric)
+        super().__init__(name=name or metric.name, dtype=dtype or metric.dtype)
+        self.metric = metric
+        self.n_outputs = int(n_outputs if mean is None else np.size(mean))
+        shape, unit_dtype = (self.n_outputs,), metric.dtype
+        self.shift = self.add_variable(shape=shape, initializer="zeros", dtype=unit_dtype, name="shift")
+        self.factor = self.add_variable(shape=shape, initializer="ones", dtype=unit_dtype, name="factor")
+        # Metrics that create their state on the first update (R2Score) get it now: a
+        # stateless (JAX) epoch needs every variable before it starts.
+        zeros = np.zeros((1, self.n_outputs), dtype=unit_dtype)
+        metric.update_state(zeros, zeros)
+        metric.reset_state()
+        if mean is not None:
+            self.set_units(mean, scale)
+
+    def set_units(self, mean, scale) -> None:
+        """Read the metric in the units of a target with these column means and scales."""
+        if isinstance(self.metric, keras.metrics.R2Score):
+            return
+        self.factor.assign(np.ravel(scale).astype(self.factor.dtype))
+        if not isinstance(self.metric, _OFFSET_FREE):
+            self.shift.assign(np.ravel(mean).astype(self.shift.dtype))
+
+    def _to_target_units(self, y):
+        y = ops.cast(y, self.factor.dtype)
+        return y * self.factor + self.shift
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        return self.metric.update_state(
+            self._to_target_units(y_true), self._to_target_units(y_pred), sample_weight=sample_weight)
+
+    def result(self):
+        return self.metric.result()
+
+    def reset_state(self):
+        self.metric.reset_state()  # the units stay
+
+    def get_config(self):
+        return {"metric": keras.saving.serialize_keras_object(self.metric),
+                "n_outputs": self.n_outputs, "name": self.name, "dtype": self.dtype}

@@ -1,0 +1,139 @@
+"""docs/bad_input.md's table, row by row: each input does what the row says.
+
+A row's second column names the expected exception (``raises `Type: message```)
+or warning (``warns `Type: message```) by type and the start of its message;
+a row without one describes behaviour that its case below asserts.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import pickle
+import re
+
+import keras
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.metrics import r2_score
+
+import skdeep
+from skdeep import KerasClassifier, KerasRegressor
+
+DOC = pathlib.Path(__file__).parents[1] / "docs" / "bad_input.md"
+rng = np.random.default_rng(0)
+X = rng.normal(size=(40, 3)).astype("float32")
+y = (X[:, 0] > 0).astype(int)
+FAST = {"hidden_layer_sizes": (4,), "epochs": 1, "random_state": 0}
+
+
+def clf(**kw):
+    return KerasClassifier(**{**FAST, **kw})
+
+
+def rows() -> dict[str, str]:
+    text = DOC.read_text()
+    table = text.split("<!-- bad-input-table -->")[1].split("<!-- /bad-input-table -->")[0]
+    lines = [ln for ln in table.strip().splitlines()[2:] if ln.startswith("|")]
+    return {cells[0]: cells[1] for cells in ([c.strip() for c in ln.strip("|").split(" | ")] for ln in lines)}
+
+
+def _with(a, i, j, value):
+    a = a.copy()
+    a[i, j] = value
+    return a
+
+
+class Interrupt(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        raise KeyboardInterrupt
+
+
+def interrupted_refit():
+    est = clf(epochs=2).fit(X, y)
+    before = (est.model_, list(est.history_["loss"]), est.n_iter_, est.n_features_in_)
+    est.set_params(callbacks=[Interrupt()])
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(X[:, :2], y)
+    assert (est.model_, est.history_["loss"], est.n_iter_, est.n_features_in_) == before
+
+
+def huge_targets():
+    signal = X.astype("float64") @ np.array([1.0, -0.5, 0.25])  # the target itself keeps its digits
+    for target in (1e10 * signal, 1.7e9 + signal):
+        pred = KerasRegressor(hidden_layer_sizes=(16,), epochs=40, learning_rate=0.01,
+                              random_state=0).fit(X, target).predict(X)
+        assert np.isfinite(pred).all() and r2_score(target, pred) > 0.5
+
+
+def old_pickle():
+    data = pickle.dumps(clf().fit(X, y)).replace(skdeep.__version__.encode(), b"0.0.9")
+    pickle.loads(data)
+
+
+def lambda_file(tmp_path):
+    def build(n_features_in, n_outputs, output_activation):
+        inputs = keras.Input((n_features_in,))
+        hidden = keras.layers.Lambda(lambda t: t + 1.0)(inputs)
+        return keras.Model(inputs, keras.layers.Dense(n_outputs, activation=output_activation)(hidden))
+
+    est = clf(model=build).fit(X, y)
+    path = tmp_path / "lambda.skdeep"
+    est.model = None  # the build function itself is not what this row is about
+    skdeep.save(est, path)
+    skdeep.load(path)
+
+
+CASES = {
+    "NaN in `X`": lambda tmp: clf().fit(_with(X, 3, 1, np.nan), y),
+    "infinity in `X`": lambda tmp: clf().fit(_with(X, 3, 1, np.inf), y),
+    "a sparse `X`": lambda tmp: clf().fit(sp.csr_matrix(X), y),
+    "no columns in `X`": lambda tmp: clf().fit(np.empty((40, 0)), y),
+    "features too large for the network's dtype (e.g. `X * 1e20` in float32)":
+        lambda tmp: clf().fit(_with(X, 0, 0, 1e20), y),
+    "a learning rate so large that training diverges":
+        lambda tmp: KerasRegressor(**{**FAST, "optimizer": "sgd", "learning_rate": 1e30}).fit(X * 1e3, X[:, 0]),
+    "a regression target around 1e10, or timestamps near 1.7e9 plus a small signal": lambda tmp: huge_targets(),
+    "NaN in `y`": lambda tmp: KerasRegressor(**FAST).fit(X, np.where(y == 1, np.nan, 1.0)),
+    "a single class in `y`": lambda tmp: clf().fit(X, np.zeros(40)),
+    "a continuous `y` for a classifier": lambda tmp: clf().fit(X, X[:, 0]),
+    "labels in `partial_fit` never seen or declared": lambda tmp: clf().partial_fit(X, y).partial_fit(X, y + 5),
+    "a negative `sample_weight`": lambda tmp: clf().fit(X, y, sample_weight=np.where(y == 1, -1.0, 1.0)),
+    "all-zero `sample_weight`": lambda tmp: clf().fit(X, y, sample_weight=np.zeros(40)),
+    "a negative `class_weight`": lambda tmp: clf(class_weight={0: 1.0, 1: -1.0}).fit(X, y),
+    "a parameter out of range, e.g. `dropout=1.5`": lambda tmp: clf(dropout=1.5).fit(X, y),
+    "an unknown parameter, e.g. `foo=1`": lambda tmp: clf(foo=1).fit(X, y),
+    "`hidden_layer_sizes=(2.5,)` or `(0,)`": lambda tmp: clf(hidden_layer_sizes=(2.5,)).fit(X, y),
+    "`callbacks=[object()]`": lambda tmp: clf(callbacks=[object()]).fit(X, y),
+    "an unknown optimizer": lambda tmp: clf(optimizer="nope").fit(X, y),
+    "an unknown loss": lambda tmp: clf(loss="nope").fit(X, y),
+    "`predict` before `fit`": lambda tmp: clf().predict(X),
+    "a different number of features at `predict`": lambda tmp: clf().fit(X, y).predict(X[:, :2]),
+    "Ctrl-C (`KeyboardInterrupt`) during a refit": lambda tmp: interrupted_refit(),
+    "a pickle written by another skdeep version": lambda tmp: old_pickle(),
+    "a `skdeep.save` file whose network has a `Lambda` layer": lambda tmp: lambda_file(tmp),
+}
+
+
+def test_every_row_has_a_case_and_every_case_a_row():
+    assert set(rows()) == set(CASES)
+
+
+@pytest.mark.parametrize("row", list(CASES))
+def test_row(row, tmp_path):
+    expected = rows()[row]
+    found = re.search(r"(raises|warns) `(\w+): ([^`]*)`", expected)
+    if found is None:
+        CASES[row](tmp_path)  # behaviour rows assert in their case
+        return
+    kind, name, message = found.groups()
+    if kind == "raises":
+        with pytest.raises(Exception) as info:
+            CASES[row](tmp_path)
+        assert type(info.value).__name__ == name
+        assert str(info.value).startswith(message), f"{info.value!s} does not start with {message!r}"
+    else:
+        with pytest.warns(Warning) as record:
+            CASES[row](tmp_path)
+        assert any(type(w.message).__name__ == name and str(w.message).startswith(message) for w in record), \
+            [str(w.message) for w in record]

@@ -1,0 +1,81 @@
+"""The command line on data it cannot use: exit 2 with one line, tracebacks only with --debug."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skdeep import cli
+
+FAST = ["--epochs", "2", "--cv", "2", "--hidden-layer-sizes", "4", "-q"]
+
+
+def csv(tmp_path, name, scale=1.0, inf=False):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=40) * scale, "b": rng.normal(size=40)})
+    frame["y"] = frame["b"] * 2 + 1
+    if inf:
+        frame.loc[5, "a"] = np.inf
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+def test_infinite_cell_exits_2_with_one_line(tmp_path, capsys):
+    code = cli.main(["compare", "--dataset", csv(tmp_path, "inf.csv", inf=True), "--target", "y", *FAST])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert err.strip().count("\n") == 0, err
+    assert "column 'a' has 1 infinite value" in err and "Traceback" not in err
+
+
+def test_a_model_that_diverges_on_every_fold_exits_2_naming_it(tmp_path, capsys, monkeypatch):
+    from skdeep.report import _workflow
+
+    keras_params = _workflow._keras_params
+    monkeypatch.setattr(_workflow, "_keras_params", lambda *a, **kw: {
+        **keras_params(*a, **kw), "optimizer": "sgd", "learning_rate": 1e12})
+    path = csv(tmp_path, "data.csv")
+    code = cli.main(["compare", "--dataset", path, "--target", "y", "--models", "network,linear", *FAST])
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    assert err.strip().count("\n") == 0, err
+    assert "failed on every fold: Training diverged at epoch 1" in err and "Traceback" not in err
+
+
+def test_unexpected_errors_are_one_line_unless_debug(tmp_path, capsys, monkeypatch):
+    def boom(args):
+        raise RuntimeError("something broke")
+
+    monkeypatch.setattr(cli, "_cmd_compare", boom)
+    argv = ["compare", "--dataset", "iris", *FAST]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "skdeep compare: error: RuntimeError: something broke (run with --debug for the traceback)"
+    with pytest.raises(RuntimeError, match="something broke"):
+        cli.main([*argv, "--debug"])
+
+
+def test_main_restores_the_environment(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    cli.main(["compare", "--dataset", csv(tmp_path, "inf.csv", inf=True), "--target", "y", *FAST])
+    assert "TF_CPP_MIN_LOG_LEVEL" not in os.environ
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "1")
+    cli.main(["compare", "--dataset", csv(tmp_path, "inf.csv", inf=True), "--target", "y", *FAST])
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "1"
+
+
+def test_no_tensorflow_start_up_noise(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    path = csv(tmp_path, "inf.csv", inf=True)
+    out = subprocess.run([sys.executable, "-m", "skdeep", "compare", "--dataset", path, "--target", "y", *FAST],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        "skdeep compare: error: column 'a' has 1 infinite value (row 5); replace or drop it."], out.stderr

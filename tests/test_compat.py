@@ -1,0 +1,75 @@
+"""Each private API skdeep relies on still exists and still does what skdeep needs.
+
+When one of these fails after an upgrade, update ``skdeep/_compat.py``: the fix
+that uses the hook (named in each test) would otherwise silently stop working.
+"""
+
+import inspect
+
+import keras
+import numpy as np
+import pytest
+
+from skdeep import KerasClassifier, _compat
+
+
+def test_sklearn_param_validation_classes():
+    # Used by: parameter constraints in skdeep/_params.py (checked by _validate_params at fit).
+    from numbers import Real
+
+    assert _compat.Interval(Real, 0, 1, closed="left").is_satisfied_by(0.5)
+    assert not _compat.StrOptions({"a"}).is_satisfied_by("b")
+    assert _compat.HasMethods(["fit"]).is_satisfied_by(KerasClassifier())
+
+
+def test_sklearn_check_sample_weight_refuses_negative_weights():
+    # Used by: sample_weight validation in fit.
+    assert "ensure_non_negative" in inspect.signature(_compat.check_sample_weight).parameters
+    with pytest.raises(ValueError, match="Negative values"):
+        _compat.check_sample_weight(np.array([-1.0, 1.0]), np.zeros((2, 1)), ensure_non_negative=True)
+
+
+def test_sklearn_param_names():
+    # Used by: routed parameters (get_params / set_params).
+    assert {"hidden_layer_sizes", "class_weight"} <= set(_compat.param_names(KerasClassifier))
+
+
+def test_keras_name_uids_are_the_auto_naming_counters():
+    # Used by: keras_names_kept (flat memory over many fits, user's auto-names unchanged).
+    uids = _compat.keras_name_uids()
+    before = dict(uids)
+    keras.layers.Dense(1)
+    after = _compat.keras_name_uids()
+    assert after is uids and sum(after.values()) > sum(before.values())
+
+
+def test_keras_loss_function_wrapper():
+    # Used by: a loss given as a plain function (reduction and sample weights as in fit).
+    loss = _compat.loss_function_wrapper()(lambda t, p: keras.ops.abs(t - p), name="l1")
+    assert isinstance(loss, keras.losses.Loss)
+    assert float(loss(np.array([[1.0]]), np.array([[3.0]]))) == pytest.approx(2.0)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow backend only")
+def test_tf_gradient_registry():
+    # Used by: custom_gradients_released (flat memory on the Keras engine).
+    registry = _compat.tf_gradient_registry()
+    assert isinstance(registry, dict) and "MatMul" in registry
+
+
+def test_tensorboard_should_trace():
+    # Used by: the compiled engine honouring an epoch-only TensorBoard callback.
+    pytest.importorskip("tensorboard")
+    cb = keras.callbacks.TensorBoard(profile_batch=0)
+    assert hasattr(cb, "_should_trace") and _compat.tensorboard_traces(cb) is False
+    if keras.backend.backend() == "tensorflow":  # Keras profiles on TensorFlow only
+        assert _compat.tensorboard_traces(keras.callbacks.TensorBoard(profile_batch=2)) is True
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="shap's DeepExplainer needs TensorFlow")
+def test_shap_deep_tf_op_handlers():
+    # Used by: the Log rule added while explaining log-odds with DeepExplainer.
+    pytest.importorskip("shap")
+    deep_tf = _compat.shap_deep_tf()
+    assert "Sigmoid" in deep_tf.op_handlers and "Log" not in deep_tf.op_handlers
+    assert callable(deep_tf.nonlinearity_1d(0))

@@ -1,0 +1,87 @@
+"""Target scale and offset do not matter in float32; divergence is an error, never a NaN model."""
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import mean_absolute_error, r2_score
+from sklearn.utils.validation import check_is_fitted
+
+from skdeep import KerasClassifier, KerasRegressor
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(200, 3)).astype("float32")
+signal = X @ np.array([1.0, -0.5, 0.25])
+
+
+def reg(**kw):
+    return KerasRegressor(**{"hidden_layer_sizes": (16,), "epochs": 60, "random_state": 0,
+                             "learning_rate": 0.01, **kw})
+
+
+@pytest.mark.parametrize("engine", ["compiled", "keras"])
+def test_huge_target_scale_regresses_in_float32(engine):
+    y = 1e10 * signal
+    pred = reg(engine=engine).fit(X, y).predict(X)
+    assert np.isfinite(pred).all()
+    assert r2_score(y, pred) > 0.9
+
+
+def test_large_offset_target_keeps_its_digits():
+    y = 1.7e9 + signal  # timestamps plus a small signal
+    est = reg().fit(X, y)
+    pred = est.predict(X)
+    assert len(np.unique(pred)) > 150  # float32 around 1.7e9 has steps of 128
+    assert r2_score(y - 1.7e9, pred - 1.7e9) > 0.9
+
+
+def test_multi_output_targets_of_very_different_scales():
+    y = np.column_stack([1e9 * signal, 1.7e9 + signal, 1e-3 * signal])
+    pred = reg(epochs=80).fit(X, y).predict(X)
+    assert pred.shape == y.shape
+    for j in range(3):
+        assert r2_score(y[:, j], pred[:, j]) > 0.85, j
+
+
+def test_history_metrics_are_in_target_units_and_loss_standardized():
+    y = 1e6 * signal + 5e6
+    est = reg(metrics=["mae", "r2"]).fit(X, y)
+    mae = mean_absolute_error(y, est.predict(X))
+    assert 0.3 * mae < est.history_["mae"][-1] < 3 * mae  # target units, not standardized
+    assert est.history_["loss"][-1] < 1.0  # mean squared error of standardized targets
+    assert 0.8 < est.history_["r2"][-1] <= 1.0
+
+
+def test_user_model_learns_standardized_targets():
+    import keras
+
+    def build(n_features_in, n_outputs):
+        return keras.Sequential([keras.Input((n_features_in,)), keras.layers.Dense(16, activation="relu"),
+                                 keras.layers.Dense(n_outputs)])
+
+    y = 1e9 * signal
+    pred = reg(model=build).fit(X, y).predict(X)
+    assert r2_score(y, pred) > 0.9
+
+
+@pytest.mark.parametrize("Est, y", [(KerasClassifier, (signal > 0).astype(int)), (KerasRegressor, signal)])
+def test_features_around_1e20_raise(Est, y):
+    est = Est(hidden_layer_sizes=(4,), epochs=2)
+    with pytest.raises(ValueError, match="X has values as large as"):
+        est.fit(X * 1e20, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+
+
+@pytest.mark.parametrize("engine", ["compiled", "keras"])
+@pytest.mark.parametrize("Est, y", [(KerasClassifier, (signal > 0).astype(int)), (KerasRegressor, signal)])
+def test_divergence_raises_instead_of_a_nan_model(Est, y, engine):
+    import keras
+
+    if Est is KerasClassifier and keras.backend.backend() != "tensorflow":
+        pytest.skip("on JAX this classifier saturates (finite loss and weights) instead of overflowing")
+    est = Est(hidden_layer_sizes=(8,), epochs=5, optimizer="sgd", learning_rate=1e30,
+              engine=engine, random_state=0)
+    with pytest.raises(ValueError, match="Training diverged"):
+        est.fit(X * 1e3, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
