@@ -372,7 +372,7 @@ class BaseKerasEstimator(BaseEstimator):
 
     def __getstate__(self):
         state = _persistence.stamp(super().__getstate__())  # warn on load by another version
-        if "model_" in state:
+        if isinstance(state.get("model_"), keras.Model):
             # Keras's pickle keeps the weights but neither the dropout RNG's seed nor its
             # state: keep every non-trainable variable, so training resumes identically.
             state["_non_trainable_state"] = [np.array(v.numpy()) for v in self.model_.non_trainable_variables]
@@ -381,7 +381,7 @@ class BaseKerasEstimator(BaseEstimator):
     def __setstate__(self, state):
         values = state.pop("_non_trainable_state", None)
         super().__setstate__(_persistence.check_stamp(type(self).__name__, state))
-        if values is not None:
+        if values is not None and isinstance(getattr(self, "model_", None), keras.Model):
             for variable, value in zip(self.model_.non_trainable_variables, values):
                 variable.assign(value)
 

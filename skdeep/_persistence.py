@@ -30,6 +30,8 @@ _OWN_TYPES = (
     "skdeep._regressor.KerasRegressor",
     "skdeep._targets.ClassifierTargetEncoder",
     "skdeep._targets.RegressorTargetEncoder",
+    "skdeep._features.FeatureEncoder",
+    "skdeep._budget.Budget",
 )
 
 

@@ -265,3 +265,14 @@ def test_ensemble_members_differ_in_training_and_average_in_inference():
     infer = keras.ops.convert_to_numpy(head(h, training=False))
     np.testing.assert_allclose(train[:, 0], members[np.arange(6), np.arange(6) % 3, 0], rtol=1e-5)
     np.testing.assert_allclose(infer, members.mean(axis=1), rtol=1e-5)
+
+
+def test_safe_save_and_load_of_a_mixed_frame_model(tmp_path):
+    import skdeep
+
+    X, y = mixed_frame()
+    clf = KerasClassifier(**FAST, n_ensemble=2).fit(X, y)
+    path = tmp_path / "model.skdeep"
+    skdeep.save(clf, path)
+    again = skdeep.load(path)  # skdeep's own layers and types load without trusting anything
+    np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
