@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_y, check_consistent_length, check_is_fitted, validate_data
+from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from . import _budget, _compat, _compile, _engine, _network, _numerics, _persistence, _transaction
 from ._engine import _host
@@ -141,7 +141,7 @@ class BaseKerasEstimator(BaseEstimator):
                 raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
             if not with_y:
                 return X, None
-            y = _check_y(y, **y_kwargs, estimator=self)
+            y = _compat.check_y(y, **y_kwargs, estimator=self)
             check_consistent_length(X, y)
             return X, y
         kwargs = dict(reset=reset, dtype=self.dtype, accept_sparse="csr", ensure_all_finite="allow-nan")

@@ -14,6 +14,7 @@ import collections
 # estimators use them (no public equivalents).
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions  # noqa: F401
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight  # noqa: F401
+from sklearn.utils.validation import _check_y as check_y  # noqa: F401
 
 
 def param_names(cls) -> list[str]:
@@ -27,16 +28,6 @@ def keras_name_uids() -> dict:
 
     return global_state.get_global_attribute(
         "object_name_uids", default=collections.defaultdict(int), set_to_default=True)
-
-
-def loss_function_wrapper():
-    """Keras's ``LossFunctionWrapper`` (a function as a ``Loss``), public in some Keras versions only."""
-    import keras
-
-    wrapper = getattr(keras.losses, "LossFunctionWrapper", None)
-    if wrapper is None:
-        from keras.src.losses.losses import LossFunctionWrapper as wrapper
-    return wrapper
 
 
 def tf_gradient_registry() -> dict:
@@ -56,3 +47,28 @@ def shap_deep_tf():
     from shap.explainers._deep import deep_tf
 
     return deep_tf
+
+
+def keras_seed_source():
+    """The module Keras's ``make_default_seed`` draws from (no public accessor).
+
+    Raises a clear error, rather than silently seeding nothing, if a Keras
+    release moves it.
+    """
+    from keras.src.random import seed_generator
+
+    if not hasattr(seed_generator, "python_random") or not hasattr(seed_generator, "make_default_seed"):
+        import keras
+
+        raise RuntimeError(
+            f"keras {keras.__version__} no longer draws default seeds from "
+            "keras.src.random.seed_generator.python_random; skdeep cannot make random_state "
+            "reproducible with it. Please report this to skdeep."
+        )
+    return seed_generator
+
+
+def keras_compile_arguments(model) -> dict | None:
+    """The arguments ``model.compile`` was called with, objects included (Keras's private
+    ``_compile_config.config``); None where this Keras keeps them elsewhere."""
+    return getattr(getattr(model, "_compile_config", None), "config", None)

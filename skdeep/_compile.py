@@ -145,7 +145,7 @@ def _live_compile_arg(network: keras.Model, name: str, serialized):
     where that private store is missing, the serialized config is deserialized
     (which needs custom classes to be registered).
     """
-    live = getattr(getattr(network, "_compile_config", None), "config", None)
+    live = _compat.keras_compile_arguments(network)
     if isinstance(live, dict) and name in live:
         return live[name]
     if isinstance(serialized, (list, tuple)):

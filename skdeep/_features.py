@@ -73,8 +73,23 @@ def categorical_columns(X, categorical_features) -> np.ndarray:
 
 
 def weighted_quantile(a: np.ndarray, q, weights: np.ndarray | None) -> np.ndarray:
-    """Quantiles of ``a`` (no NaN) with integer-like weights acting as repeated rows."""
-    return np.quantile(a, q, weights=weights, method="inverted_cdf")
+    """Quantiles of ``a`` (no NaN) by the inverted CDF, with weights acting as repeated rows.
+
+    The smallest value whose cumulative weight reaches ``q`` of the total: NumPy 2's
+    ``np.quantile(..., weights=w, method="inverted_cdf")``, written out because
+    NumPy 1.26 (a supported floor) has no ``weights``.
+
+    Examples
+    --------
+    >>> weighted_quantile(np.array([1.0, 2.0, 3.0]), [0.5], np.array([1, 0, 5])).tolist()
+    [3.0]
+    """
+    order = np.argsort(a, kind="stable")
+    values = np.asarray(a)[order]
+    w = np.ones(len(values)) if weights is None else np.asarray(weights, dtype="float64")[order]
+    cumulative = np.cumsum(w)
+    index = np.searchsorted(cumulative, np.asarray(q, dtype="float64") * cumulative[-1], side="left")
+    return values[np.minimum(index, len(values) - 1)]
 
 
 class FeatureEncoder(TransformerMixin, BaseEstimator):

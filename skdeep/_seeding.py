@@ -36,22 +36,10 @@ class _DefaultSeeds:
 
 
 def keras_seed_source():
-    """The module Keras's ``make_default_seed`` draws from (no public accessor).
+    """The module Keras's ``make_default_seed`` draws from: see :func:`skdeep._compat.keras_seed_source`."""
+    from ._compat import keras_seed_source as source
 
-    Raises a clear error, rather than silently seeding nothing, if a Keras
-    release moves it.
-    """
-    from keras.src.random import seed_generator
-
-    if not hasattr(seed_generator, "python_random") or not hasattr(seed_generator, "make_default_seed"):
-        import keras
-
-        raise RuntimeError(
-            f"keras {keras.__version__} no longer draws default seeds from "
-            "keras.src.random.seed_generator.python_random; skdeep cannot make random_state "
-            "reproducible with it. Please report this to skdeep."
-        )
-    return seed_generator
+    return source()
 
 
 def _install() -> None:

@@ -43,11 +43,12 @@ def test_keras_name_uids_are_the_auto_naming_counters():
     assert after is uids and sum(after.values()) > sum(before.values())
 
 
-def test_keras_loss_function_wrapper():
-    # Used by: a loss given as a plain function (reduction and sample weights as in fit).
-    loss = _compat.loss_function_wrapper()(lambda t, p: keras.ops.abs(t - p), name="l1")
-    assert isinstance(loss, keras.losses.Loss)
-    assert float(loss(np.array([[1.0]]), np.array([[3.0]]))) == pytest.approx(2.0)
+def test_sklearn_check_y():
+    # Used by: validating y beside a DataFrame with categorical columns (skdeep/_base.py).
+    y = _compat.check_y(np.array([1.0, 2.0]), multi_output=True, y_numeric=True)
+    assert y.dtype.kind == "f"
+    with pytest.raises(ValueError, match="NaN"):
+        _compat.check_y(np.array([np.nan, 1.0]), multi_output=True, y_numeric=True)
 
 
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow backend only")
@@ -73,3 +74,17 @@ def test_shap_deep_tf_op_handlers():
     deep_tf = _compat.shap_deep_tf()
     assert "Sigmoid" in deep_tf.op_handlers and "Log" not in deep_tf.op_handlers
     assert callable(deep_tf.nonlinearity_1d(0))
+
+
+def test_keras_seed_source():
+    # Used by: skdeep/_seeding.py (random_state reaches every default seed, whatever other threads do).
+    source = _compat.keras_seed_source()
+    assert hasattr(source, "python_random") and callable(source.make_default_seed)
+
+
+def test_keras_compile_arguments():
+    # Used by: skdeep/_compile.py user_compilation (a model compiled by the user keeps its compilation).
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    optimizer = keras.optimizers.SGD(0.3)
+    model.compile(optimizer=optimizer, loss="mse")
+    assert _compat.keras_compile_arguments(model)["optimizer"] is optimizer
