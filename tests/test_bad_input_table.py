@@ -84,13 +84,38 @@ def lambda_file(tmp_path):
     skdeep.load(path)
 
 
+def nan_is_imputed():
+    Xn = _with(X, 3, 1, np.nan)
+    assert np.isfinite(clf().fit(Xn, y).predict_proba(Xn)).all() and np.isnan(Xn[3, 1])
+
+
+def sparse_trains():
+    assert clf().fit(sp.csr_matrix(X), y).predict(sp.csr_matrix(X)).shape == (40,)
+
+
+def user_model(n_features_in, n_outputs, output_activation):
+    return keras.Sequential([keras.Input((n_features_in,)), keras.layers.Dense(n_outputs, activation=output_activation)])
+
+
+def unseen_category():
+    import pandas as pd
+
+    frame = pd.DataFrame({"x": X[:, 0], "colour": np.where(y == 1, "red", "blue")})
+    est = clf().fit(frame, y)
+    assert est.predict_proba(pd.DataFrame({"x": [0.0], "colour": ["green"]})).shape == (1, 2)
+
+
 CASES = {
-    "NaN in `X`": lambda tmp: clf().fit(_with(X, 3, 1, np.nan), y),
+    "NaN in `X` (numeric or categorical column)": lambda tmp: nan_is_imputed(),
+    "NaN in `X` with your own model (`model=...`)": lambda tmp: clf(model=user_model).fit(_with(X, 3, 1, np.nan), y),
     "infinity in `X`": lambda tmp: clf().fit(_with(X, 3, 1, np.inf), y),
-    "a sparse `X`": lambda tmp: clf().fit(sp.csr_matrix(X), y),
+    "a sparse `X`": lambda tmp: sparse_trains(),
+    "text columns in a numeric array": lambda tmp: clf().fit(_with(X.astype(object), 0, 0, "red"), y),
+    "a category at `predict` never seen at `fit`": lambda tmp: unseen_category(),
     "no columns in `X`": lambda tmp: clf().fit(np.empty((40, 0)), y),
-    "features too large for the network's dtype (e.g. `X * 1e20` in float32)":
-        lambda tmp: clf().fit(_with(X, 0, 0, 1e20), y),
+    "features too large for the network's dtype (e.g. `X * 1e20` in float32) reaching the network unscaled "
+    "(`numeric_transform=None`, or your own model)":
+        lambda tmp: clf(numeric_transform=None, numeric_embedding=None).fit(_with(X, 0, 0, 1e20), y),
     "a learning rate so large that training diverges":
         lambda tmp: KerasRegressor(**{**FAST, "optimizer": "sgd", "learning_rate": 1e30}).fit(X * 1e3, X[:, 0]),
     "a regression target around 1e10, or timestamps near 1.7e9 plus a small signal": lambda tmp: huge_targets(),
