@@ -144,7 +144,9 @@ class BaseKerasEstimator(BaseEstimator):
             y = _compat.check_y(y, **y_kwargs, estimator=self)
             check_consistent_length(X, y)
             return X, y
-        kwargs = dict(reset=reset, dtype=self.dtype, accept_sparse="csr", ensure_all_finite="allow-nan")
+        # NaN is imputed by the built-in network; a user's model gets scikit-learn's refusal.
+        kwargs = dict(reset=reset, dtype=self.dtype, accept_sparse="csr",
+                      ensure_all_finite="allow-nan" if self.model is None else True)
         try:
             if not with_y:
                 return validate_data(self, X, **kwargs), None
@@ -212,14 +214,14 @@ class BaseKerasEstimator(BaseEstimator):
                 raise ValueError(
                     "X has missing values. The built-in network imputes them; with your own model, "
                     "impute them first (e.g. SimpleImputer in a Pipeline).")
-            budget = _budget.resolve(len(sw), batch_size=self.batch_size, epochs=self.epochs,
-                                     early_stopping=self.early_stopping, validation_split=self.validation_split,
-                                     can_hold_out=not features.streamed_)
             encoder = self._make_target_encoder().fit(y, **self._encoder_fit_kwargs(classes, sw))
             model = self._build(features, encoder, seed)
             self._seed_, self.feature_encoder_, self.target_encoder_, self.model_ = seed, features, encoder, model
-            self.budget_ = budget
             self.history_, self.n_iter_ = {}, 0
+        # Sized for every call (a warm-start fit may set other epochs or see other rows).
+        self.budget_ = _budget.resolve(len(sw), batch_size=self.batch_size, epochs=self.epochs,
+                                       early_stopping=self.early_stopping, validation_split=self.validation_split,
+                                       can_hold_out=not self.feature_encoder_.streamed_)
         Xe = _as_matrix(self.feature_encoder_.transform(X), self.dtype)
         if isinstance(Xe, np.ndarray) and (self.model is not None or self.numeric_transform is None):
             _numerics.check_feature_range(Xe)  # features that reach the Dense layers unscaled

@@ -225,6 +225,8 @@ def _unregistered_objects(file: str, custom_objects, keras) -> list[str]:
 
 
 def _load_network(file: str, path, trusted: bool, custom_objects, keras):
+    from . import _layers  # noqa: F401  (registers skdeep's own layers before the check)
+
     unknown = [] if trusted else _unregistered_objects(file, custom_objects, keras)
     if unknown:
         raise ValueError(

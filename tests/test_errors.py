@@ -167,7 +167,7 @@ def test_hidden_layer_sizes_must_be_positive_integers(sizes, message):
 
 def test_hidden_layer_sizes_accepts_numpy_integers_and_lists():
     est = KerasClassifier(hidden_layer_sizes=[np.int64(3), 2], epochs=1).fit(X, y)
-    assert [layer.units for layer in est.model_.layers[1:-1]] == [3, 2]
+    assert [est.model_.get_layer(f"hidden_{i}").units for i in (1, 2)] == [3, 2]
 
 
 def test_callbacks_must_be_keras_callbacks():
