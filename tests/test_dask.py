@@ -186,9 +186,11 @@ def test_worker_memory_stays_flat_over_a_40_fit_search(client, data):
     _on_dask(search, X, y, scatter=[X, y])
     after = client.run(_worker_rss)
     for worker in before:
-        # Flat: 40 more fits (20 per worker) add about nothing. Before skdeep released Keras's
-        # auto-names and TensorFlow's traced gradients, a fit kept ~2.4 MiB: ~48 MiB here.
-        assert after[worker] - before[worker] < 10, f"worker {worker} RSS {before[worker]} -> {after[worker]} MiB"
+        # Flat: 40 more fits (20 per worker) keep no per-fit state. Measured growth across runs:
+        # 1 to 15 MiB per worker (Dask's task bookkeeping and allocator noise, more on a loaded
+        # machine). Before skdeep released Keras's auto-names and TensorFlow's traced gradients,
+        # a fit kept ~2.4 MiB: ~48 MiB here, which this still catches.
+        assert after[worker] - before[worker] < 24, f"worker {worker} RSS {before[worker]} -> {after[worker]} MiB"
 
 
 def _kill_search(flag):
