@@ -122,6 +122,39 @@ def run_one(name: str, model_name: str) -> dict:
     }
 
 
+TIMING = HERE / "tabular_timing.json"
+
+
+def time_fits(names: list[str], repeats: int = 3) -> dict:
+    """Wall time of one fit of skdeep's default network on the first fold's 80% of each data set.
+
+    Run on a quiet machine; the median of ``repeats`` fits (after one warm-up) is recorded.
+    """
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    from skdeep import KerasClassifier, KerasRegressor
+    from skdeep.compare import categorical_frame
+
+    out = {}
+    for name in names:
+        X, y, task = load(name)
+        X = categorical_frame(X)
+        split = (StratifiedKFold if task == "classification" else KFold)(N_SPLITS, shuffle=True, random_state=0)
+        train = next(split.split(X, y))[0]
+        make = KerasClassifier if task == "classification" else KerasRegressor
+        make(random_state=0).fit(X.iloc[train], y[train])  # warm-up: imports, first traces
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            est = make(random_state=0).fit(X.iloc[train], y[train])
+            times.append(time.perf_counter() - t0)
+        out[name] = {"rows": len(train), "seconds": float(np.median(times)), "epochs": est.n_iter_,
+                     "budget_epochs": est.budget_.epochs, "batch_size": est.budget_.batch_size}
+        print(name, out[name], flush=True)
+    TIMING.write_text(json.dumps(out, indent=1))
+    return out
+
+
 def _cache() -> dict:
     return json.loads(CACHE.read_text()) if CACHE.exists() else {}
 
@@ -145,7 +178,12 @@ def main(argv=None) -> int:
     ap.add_argument("--models", nargs="*", default=ALL_MODELS)
     ap.add_argument("--rerun", action="store_true", help="recompute cached entries")
     ap.add_argument("--report", action="store_true", help="only write TABULAR.md from the cache")
+    ap.add_argument("--time", nargs="*", metavar="DATASET",
+                    help="time one default fit per data set on a quiet machine (tabular_timing.json)")
     args = ap.parse_args(argv)
+    if args.time is not None:
+        time_fits(args.time or ["diamonds", "wa_churn"])
+        args.report = True
     if not args.report:
         for name in args.datasets:
             for model_name in args.models:

@@ -214,7 +214,8 @@ def test_repeated_predict_reads_the_current_weights(data):
     clf.partial_fit(X, y)  # updates model_'s variables in place
     np.testing.assert_allclose(clf.predict_proba(X[:3])[:, 1], keras_proba(), rtol=1e-5, atol=1e-6)
     assert not np.allclose(keras_proba(), expected)
-    clf.model_.set_weights([np.zeros_like(w) for w in clf.model_.get_weights()])
+    for weight in clf.model_.trainable_weights:  # (the input layer's scale is not trained: keep it)
+        weight.assign(np.zeros(weight.shape, dtype=weight.dtype))
     np.testing.assert_allclose(clf.predict_proba(X[:3])[:, 1], 0.5)
     model = weakref.ref(clf.model_)
     del clf
