@@ -157,7 +157,7 @@ def quiet_timing(path) -> list[str]:
     if not path.exists():
         return ["(not measured yet: `python benchmarks/tabular.py --time`)", ""]
     data = json.loads(path.read_text())
-    lines = ["One fit of the default network on a fold's training rows, nothing else running (median of 3",
+    lines = ["One fit of the default network on a fold's training rows, no other fits running (a pip install was: load ~2; median of 3",
              "after a warm-up):", "", "| data set | training rows | seconds | epochs run (budget) | batch |",
              "|---|---|---|---|---|"]
     for name, e in data.items():
