@@ -253,8 +253,9 @@ def test_memory_stays_flat_over_many_fits(data, engine, n_fits):
     marks = [fits(n_fits) for _ in range(3)]
     # Flat, not merely bounded. Before skdeep released them, fresh Keras auto-names cost ~0.35 MiB
     # per fit and keras.Model.fit's traced gradients ~2 MiB per fit (160 MiB here); allocator
-    # noise stays within a few MiB.
-    assert marks[-1] - marks[0] < 6, f"RSS per {n_fits} fits: {marks} MiB"
+    # noise stays within a few MiB but can jump once (an allocator arena): a leak grows every
+    # window, so one of two consecutive windows must be flat.
+    assert min(marks[1] - marks[0], marks[2] - marks[1]) < 6, f"RSS per {n_fits} fits: {marks} MiB"
 
 
 @pytest.mark.parametrize("engine", ["compiled", "keras"])
