@@ -18,7 +18,6 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-NUMERIC_TRANSFORMS = ("robust", "standard", None)
 # Rows (spread evenly over the data) on which the numeric statistics are measured when
 # there are more: quantiles of 20,000 rows are within about a percent of the full data's,
 # the sample stays small in memory, and features streamed from disk (a memmap, a Dask
