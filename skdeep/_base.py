@@ -62,6 +62,8 @@ class BaseKerasEstimator(BaseEstimator):
         verbose=0,
         warm_start=False,
         engine="auto",
+        distribution=None,
+        on_divergence="raise",
         dtype="float32",
         **routed_params,
     ):
@@ -90,6 +92,8 @@ class BaseKerasEstimator(BaseEstimator):
         self.verbose = verbose
         self.warm_start = warm_start
         self.engine = engine
+        self.distribution = distribution
+        self.on_divergence = on_divergence
         self.dtype = dtype
         for name, value in routed_params.items():
             setattr(self, name, value)
@@ -245,6 +249,8 @@ class BaseKerasEstimator(BaseEstimator):
             seed=self._seed_,
             engine=self.engine,
             fit_kwargs=routed(self.get_params(deep=False), "fit"),
+            on_divergence=self.on_divergence,
+            distribution=self.distribution,
         )
         for key, values in history.items():
             self.history_.setdefault(key, []).extend(values)

@@ -108,6 +108,19 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     engine : {"auto", "compiled", "keras"}, default="auto"
         Training engine: "compiled" runs whole epochs as compiled code, "keras" is
         ``keras.Model.fit``; "auto" uses "compiled" unless the request needs ``fit``.
+    distribution : "auto", int or None, default=None
+        Data-parallel training on this machine's devices: each batch is split
+        among them and the gradients are averaged, through Keras's own API
+        (``keras.distribution.DataParallel`` on JAX, ``tf.distribute.MirroredStrategy``
+        on TensorFlow) in ``keras.Model.fit``. "auto" uses every local GPU (or
+        CPU device); an int, that many. With one device found, training is as
+        with None. ``model_`` stays an ordinary single-device model.
+    on_divergence : {"raise", "warn"}, default="raise"
+        When the loss or a weight stops being finite after an epoch: raise a
+        ValueError (the estimator keeps its previous state), or stop training with
+        a ``ConvergenceWarning`` and keep the weights and optimizer state of the
+        best finite epoch (lowest ``val_loss``, else ``loss``). A fit whose first
+        epoch diverges raises either way.
     dtype : {"float32", "float64"}, default="float32"
         Precision of the network's weights and computation; X is converted to it.
     **routed_params
@@ -182,6 +195,8 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         verbose=0,
         warm_start=False,
         engine="auto",
+        distribution=None,
+        on_divergence="raise",
         dtype="float32",
         **routed_params,
     ):
@@ -194,7 +209,8 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
             patience=patience, callbacks=callbacks, categorical_features=categorical_features,
             numeric_transform=numeric_transform, numeric_embedding=numeric_embedding, n_ensemble=n_ensemble,
             random_state=random_state, verbose=verbose,
-            warm_start=warm_start, engine=engine, dtype=dtype, **routed_params,
+            warm_start=warm_start, engine=engine, distribution=distribution, on_divergence=on_divergence,
+            dtype=dtype, **routed_params,
         )
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing

@@ -5,14 +5,18 @@ Regression networks learn standardized targets (``(y - mean_) / scale_``, see
 gradients are of order one whatever the target's scale or offset. The metrics
 recorded in ``history_`` are wrapped in :class:`InTargetUnits` so they read in
 the target's own units. After every epoch :func:`check_finite` stops training
-with a clear error when the loss or a weight is no longer finite.
+with a clear error when the loss or a weight is no longer finite
+(or, with ``on_divergence="warn"``, keeps the best finite epoch's state; :class:`FiniteGuard`).
 """
 
 from __future__ import annotations
 
+import warnings
+
 import keras
 import numpy as np
 from keras import ops
+from sklearn.exceptions import ConvergenceWarning
 
 # Metrics of the difference y_pred - y_true only: the target's offset cancels, so
 # they are computed on scaled standardized values, which keeps every digit in float32.
@@ -45,29 +49,76 @@ def check_feature_range(X: np.ndarray) -> None:
         )
 
 
+def divergence(epoch: int, logs: dict, variables) -> str | None:
+    """Why training has diverged after ``epoch`` (a sentence), or None while all is finite."""
+    loss = logs.get("loss")
+    if loss is not None and not np.isfinite(loss):
+        what = f"the loss is {loss}"
+    elif variables and not all(
+            # On the host: no backend ops to trace or cache (zero-copy for CPU arrays).
+            np.isfinite(ops.convert_to_numpy(v.value if isinstance(v, keras.Variable) else v)).all()
+            for v in variables):
+        what = "the network has non-finite weights"
+    else:
+        return None
+    return f"Training diverged at epoch {epoch + 1}: {what}"
+
+
+_ADVICE = "Standardize the features (e.g. StandardScaler in a Pipeline) or lower learning_rate."
+
+
 def check_finite(epoch: int, logs: dict, variables) -> None:
     """Stop training, with a clear error, once the loss or a weight is not finite."""
-    loss = logs.get("loss")
-    bad_loss = loss is not None and not np.isfinite(loss)
-    bad_weights = False
-    if not bad_loss and variables:
-        # On the host: no backend ops to trace or cache (zero-copy for CPU arrays).
-        bad_weights = not all(
-            np.isfinite(ops.convert_to_numpy(v.value if isinstance(v, keras.Variable) else v)).all()
-            for v in variables)
-    if bad_loss or bad_weights:
-        what = f"the loss is {loss}" if bad_loss else "the network has non-finite weights"
-        raise ValueError(
-            f"Training diverged at epoch {epoch + 1}: {what}. The model would predict NaN. "
-            "Standardize the features (e.g. StandardScaler in a Pipeline) or lower learning_rate."
-        )
+    reason = divergence(epoch, logs, variables)
+    if reason:
+        raise ValueError(f"{reason}. The model would predict NaN. {_ADVICE}")
 
 
 class FiniteGuard(keras.callbacks.Callback):
-    """:func:`check_finite` after every epoch of ``keras.Model.fit``."""
+    """Divergence after an epoch: raise (``on_divergence="raise"``) or keep the best finite state.
+
+    With ``"warn"``, the weights and optimizer state of the best finite epoch so
+    far (lowest ``val_loss``, or ``loss`` without validation) are kept on the
+    host; when an epoch diverges, training stops, a ``ConvergenceWarning`` says
+    so and that state is restored at the end of training (after any
+    ``EarlyStopping`` restore, so the optimizer's moments match the weights).
+    A fit whose first epoch diverges has no finite state to keep and raises.
+    """
+
+    def __init__(self, on_divergence: str = "raise"):
+        super().__init__()
+        self.on_divergence = on_divergence
+
+    def on_train_begin(self, logs=None):
+        self.best, self.best_epoch, self.state, self.diverged = np.inf, None, None, None
+
+    def _variables(self) -> list:
+        return [*self.model.variables, *self.model.optimizer.variables]
 
     def on_epoch_end(self, epoch, logs=None):
-        check_finite(epoch, logs or {}, self.model.variables)
+        logs = logs or {}
+        reason = divergence(epoch, logs, self.model.variables)
+        if reason is None:
+            if self.on_divergence == "warn":
+                score = logs.get("val_loss", logs.get("loss"))
+                if score is not None and np.isfinite(score) and score < self.best:
+                    self.best, self.best_epoch = float(score), epoch
+                    self.state = [np.array(ops.convert_to_numpy(v.value)) for v in self._variables()]
+            return
+        if self.on_divergence == "raise" or self.state is None:
+            raise ValueError(f"{reason}. The model would predict NaN. {_ADVICE}")
+        self.diverged = reason
+        self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.diverged is None:
+            return
+        for variable, value in zip(self._variables(), self.state, strict=True):
+            variable.assign(value)
+        warnings.warn(
+            f"{self.diverged}. Training stopped; the network keeps the weights of epoch "
+            f"{self.best_epoch + 1} (loss {self.best:.4g}), the best finite epoch. {_ADVICE}",
+            ConvergenceWarning, stacklevel=2)
 
 
 @keras.saving.register_keras_serializable(package="skdeep")

@@ -51,6 +51,8 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "verbose": ["verbose"],
     "warm_start": ["boolean"],
     "engine": [StrOptions({"auto", "compiled", "keras"})],
+    "distribution": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"), None],
+    "on_divergence": [StrOptions({"raise", "warn"})],
     "dtype": [StrOptions({"float32", "float64"})],
 }
 

@@ -26,7 +26,7 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
 optimizer, learning_rate, learning_rate_schedule, metrics, batch_size, epochs, \
 validation_split, early_stopping, patience, callbacks, categorical_features, \
 numeric_transform, numeric_embedding, n_ensemble, random_state, verbose, \
-warm_start, engine, dtype
+warm_start, engine, distribution, on_divergence, dtype
         As in :class:`KerasClassifier`. Metrics such as ``"mae"``, ``"mse"``,
         ``"rmse"`` and ``"r2"`` are recorded per epoch.
     loss : str, keras.losses.Loss, callable or None, default=None

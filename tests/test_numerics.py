@@ -89,3 +89,42 @@ def test_divergence_raises_instead_of_a_nan_model(Est, y, engine):
         est.fit(X * 1e3, y)
     with pytest.raises(NotFittedError):
         check_is_fitted(est)
+
+
+def _lr_jumps_at(epoch):
+    import keras
+
+    return keras.callbacks.LearningRateScheduler(lambda e, lr: 1e-2 if e < epoch else 1e30)
+
+
+@pytest.mark.parametrize("engine", ["compiled", "keras"])
+def test_on_divergence_warn_keeps_the_best_finite_epoch(engine):
+    import keras
+    from sklearn.exceptions import ConvergenceWarning
+
+    y = signal
+    kw = dict(hidden_layer_sizes=(8,), optimizer="sgd", engine=engine, random_state=0,
+              learning_rate_schedule=None, early_stopping=False)
+    est = KerasRegressor(epochs=6, on_divergence="warn", callbacks=[_lr_jumps_at(3)], **kw)
+    with pytest.warns(ConvergenceWarning, match="Training diverged at epoch 4.*weights of epoch 3"):
+        est.fit(X * 1e3, y)
+    assert not np.isfinite(est.history_["loss"][-1])  # the diverged epoch is recorded, as it happened
+    assert np.isfinite(est.history_["loss"][:3]).all()
+    # The kept network is the one three finite epochs give, optimizer state included.
+    ref = KerasRegressor(epochs=3, callbacks=[_lr_jumps_at(3)], **kw).fit(X * 1e3, y)
+    np.testing.assert_allclose(est.predict(X * 1e3), ref.predict(X * 1e3), rtol=1e-5, atol=1e-6)
+    for a, b in zip(est.model_.optimizer.variables, ref.model_.optimizer.variables):
+        if "learning_rate" not in a.path:
+            np.testing.assert_allclose(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b), rtol=1e-5)
+    # ... so training can go on from there.
+    est.set_params(warm_start=True, callbacks=None, epochs=2, learning_rate=1e-3)
+    assert np.isfinite(est.fit(X * 1e3, y).predict(X * 1e3)).all()
+
+
+def test_on_divergence_warn_still_raises_without_a_finite_epoch():
+    est = KerasRegressor(hidden_layer_sizes=(8,), epochs=3, optimizer="sgd", learning_rate=1e30,
+                         on_divergence="warn", random_state=0)
+    with pytest.raises(ValueError, match="Training diverged at epoch 1"):
+        est.fit(X * 1e3, signal)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)

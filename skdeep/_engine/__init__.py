@@ -93,8 +93,15 @@ def train(
     seed: int,
     engine: str = "auto",
     fit_kwargs: dict | None = None,
+    on_divergence: str = "raise",
+    distribution=None,
 ) -> dict[str, list[float]]:
-    """Train ``model`` (compiled, optimizer built) in place; return this call's history."""
+    """Train ``model`` (compiled, optimizer built) in place; return this call's history.
+
+    ``on_divergence``: "raise", or "warn" to keep the best finite epoch's state
+    (:class:`skdeep._numerics.FiniteGuard`). ``distribution``: None, "auto" or a
+    device count, for data-parallel training (:mod:`._distributed`).
+    """
     fit_kwargs = dict(fit_kwargs or {})
     if fit_kwargs.get("validation_split"):
         data = _split_last(data, fit_kwargs.pop("validation_split"))
@@ -103,7 +110,20 @@ def train(
     if engine == "compiled" and reason:
         raise ValueError(f"engine='compiled' cannot train this request: {reason}. Use engine='auto' or 'keras'.")
     kwargs = dict(epochs=epochs, initial_epoch=initial_epoch, batch_size=batch_size,
-                  callbacks=callbacks, verbose=verbose, seed=seed)
+                  callbacks=callbacks, verbose=verbose, seed=seed, on_divergence=on_divergence)
+    from . import _distributed
+
+    device_names = _distributed.devices(distribution)
+    if device_names:
+        if engine == "compiled":
+            raise ValueError(f"engine='compiled' trains on one device; distribution={distribution!r} spreads "
+                             f"training over {len(device_names)} through keras.Model.fit. Use engine='auto'.")
+        if fit_kwargs:
+            raise ValueError(f"distribution={distribution!r} cannot be combined with fit__* arguments "
+                             f"({sorted(fit_kwargs)}).")
+        with _process_state_kept():
+            return _distributed.train(model, data, device_names=device_names, loss=loss, metrics=metrics,
+                                      **kwargs)
     with _process_state_kept():
         if engine == "keras" or reason:
             if reason and verbose:

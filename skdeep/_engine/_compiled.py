@@ -27,7 +27,7 @@ import scipy.sparse as sp
 from .._config import get_config
 from .._network import seeded
 from ._host import HOST_COPIES, StreamedRows
-from .._numerics import check_finite
+from .._numerics import FiniteGuard, check_finite
 from ._shuffle import epoch_order
 
 _CACHE: collections.OrderedDict = collections.OrderedDict()
@@ -89,8 +89,11 @@ def _progress(verbose: int, epochs: int):
     return keras.utils.Progbar(epochs, verbose=1 if verbose == 1 else 2, unit_name="epoch")
 
 
-def train(model, data, *, loss, metrics, epochs, initial_epoch, batch_size, callbacks, verbose, seed):
+def train(model, data, *, loss, metrics, epochs, initial_epoch, batch_size, callbacks, verbose, seed,
+          on_divergence="raise"):
     """Train ``model`` for ``epochs`` epochs; same contract as ``keras.Model.fit``'s history."""
+    check = on_divergence == "raise"  # else the guard keeps the best finite state, as a callback
+    callbacks = list(callbacks) if check else [*callbacks, FiniteGuard(on_divergence)]
     trainer = _acquire(model, loss, metrics, batch_size, data.x.shape[1])
     try:
         for mine, given in zip(trainer.metrics, metrics, strict=True):
@@ -98,7 +101,7 @@ def train(model, data, *, loss, metrics, epochs, initial_epoch, batch_size, call
             for dst, src in zip(mine.variables, given.variables, strict=True):
                 dst.assign(src.value)
         return _fit_loop(trainer, model, data, epochs=epochs, initial_epoch=initial_epoch,
-                         callbacks=callbacks, verbose=verbose, seed=seed)
+                         callbacks=callbacks, verbose=verbose, seed=seed, check=check)
     finally:
         trainer.lock.release()
 
@@ -133,7 +136,7 @@ def _epoch_parts(trainer, data, resident, chunk, perm):
         yield trainer.put(dense(data.x[idx]), data.y[idx], data.sample_weight[idx], rows=chunk), np.arange(len(idx))
 
 
-def _fit_loop(trainer, model, data, *, epochs, initial_epoch, callbacks, verbose, seed):
+def _fit_loop(trainer, model, data, *, epochs, initial_epoch, callbacks, verbose, seed, check=True):
     trainer.load(model)
     n = data.x.shape[0]
     chunk = chunk_rows(data, trainer.batch_size)
@@ -154,7 +157,8 @@ def _fit_loop(trainer, model, data, *, epochs, initial_epoch, callbacks, verbose
             lr = float(np.asarray(keras.ops.convert_to_numpy(model.optimizer.learning_rate)))
             trainer.set_learning_rate(lr)
         logs = trainer.train_epoch(_epoch_parts(trainer, data, resident, chunk, epoch_order(seed, epoch, n)), n)
-        check_finite(epoch, logs, [v for vs in trainer.weights() for v in vs])
+        if check:
+            check_finite(epoch, logs, [v for vs in trainer.weights() for v in vs])
         if callbacks:
             trainer.store(model)  # the hooks below see this epoch's weights and optimizer state
         if data.validation is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import keras
+import numpy as np
 
 from .._numerics import FiniteGuard
 from ._shuffle import epoch_order
@@ -21,14 +22,32 @@ def dense(x):
     return x.toarray() if hasattr(x, "toarray") else x
 
 
+def padded(x, y, sample_weight, pad_to: int):
+    """A batch whose row count is a multiple of ``pad_to``, the same loss and metrics.
+
+    Data-parallel JAX splits each batch evenly among the devices. The batch is
+    completed with copies of its first row at weight zero, and the real rows'
+    weights are scaled by ``padded / real`` rows, so the loss (a weighted sum
+    over the padded batch size) and its gradient equal the unpadded batch's.
+    """
+    n = x.shape[0]
+    extra = -n % pad_to
+    if not extra:
+        return x, y, sample_weight
+    take = np.concatenate([np.arange(n), np.zeros(extra, dtype=int)])
+    sw = np.concatenate([sample_weight * ((n + extra) / n), np.zeros(extra, dtype=sample_weight.dtype)])
+    return x[take], y[take], sw.astype(sample_weight.dtype)
+
+
 class ShuffledBatches(keras.utils.PyDataset):
     """``(x, y, sample_weight)`` batches in a seeded order that changes every epoch."""
 
-    def __init__(self, x, y, sample_weight, batch_size: int, seed: int, initial_epoch: int):
+    def __init__(self, x, y, sample_weight, batch_size: int, seed: int, initial_epoch: int, pad_to: int = 1):
         super().__init__()
         self.x, self.y, self.sample_weight = x, y, sample_weight
         self.batch_size = batch_size
         self.seed = seed
+        self.pad_to = pad_to
         self._epoch = initial_epoch
         self._order = epoch_order(seed, initial_epoch, x.shape[0])
         self._finished = False
@@ -46,18 +65,41 @@ class ShuffledBatches(keras.utils.PyDataset):
             self._finished = False
         self._finished = self._finished or i == len(self) - 1
         idx = self._order[i * self.batch_size : (i + 1) * self.batch_size]
-        return dense(self.x[idx]), self.y[idx], self.sample_weight[idx]
+        return padded(dense(self.x[idx]), self.y[idx], self.sample_weight[idx], self.pad_to)
 
 
-def train(model, data, *, epochs, initial_epoch, batch_size, callbacks, verbose, seed, fit_kwargs):
-    """Run ``model.fit`` for ``epochs`` more epochs and return its history dict."""
-    batches = ShuffledBatches(data.x, data.y, data.sample_weight, batch_size, seed, initial_epoch)
+class Batches(keras.utils.PyDataset):
+    """Validation rows in order, each batch padded as :func:`padded` says."""
+
+    def __init__(self, x, y, sample_weight, batch_size: int, pad_to: int):
+        super().__init__()
+        self.x, self.y, self.sample_weight = x, y, sample_weight
+        self.batch_size, self.pad_to = batch_size, pad_to
+
+    def __len__(self) -> int:
+        return math.ceil(self.x.shape[0] / self.batch_size)
+
+    def __getitem__(self, i: int):
+        rows = slice(i * self.batch_size, (i + 1) * self.batch_size)
+        return padded(dense(self.x[rows]), self.y[rows], self.sample_weight[rows], self.pad_to)
+
+
+def train(model, data, *, epochs, initial_epoch, batch_size, callbacks, verbose, seed, fit_kwargs,
+          on_divergence="raise", pad_to=1):
+    """Run ``model.fit`` for ``epochs`` more epochs and return its history dict.
+
+    ``pad_to``: each batch's rows are made a multiple of it (data-parallel JAX).
+    """
+    batches = ShuffledBatches(data.x, data.y, data.sample_weight, batch_size, seed, initial_epoch, pad_to)
+    validation = data.validation
+    if validation is not None and pad_to > 1:
+        validation = Batches(*validation, batch_size, pad_to)
     history = model.fit(
         batches,
         epochs=initial_epoch + epochs,
         initial_epoch=initial_epoch,
-        validation_data=data.validation,
-        callbacks=[*callbacks, FiniteGuard()],
+        validation_data=validation,
+        callbacks=[*callbacks, FiniteGuard(on_divergence)],
         verbose=verbose,
         **{"shuffle": False, **fit_kwargs},
     )
