@@ -255,18 +255,7 @@ def skdeep_clear_caches():
         if callable(fn):
             fn()
             return f"skdeep.{name}()"
-    done = []
-    try:
-        from skdeep._engine import _compiled
-
-        for attr in ("_CACHE", "_FORWARD", "_FORWARD_OF", "_OWN_FORWARD"):
-            obj = getattr(_compiled, attr, None)
-            if obj is not None and hasattr(obj, "clear"):
-                obj.clear()
-                done.append(attr)
-    except Exception:  # noqa: BLE001
-        pass
-    return ("skdeep._engine._compiled." + "/".join(done) + ".clear()") if done else "NOTHING (no cache found)"
+    return "NOTHING (no cache found)"
 
 
 def _keras_build(n_features, hidden, task):

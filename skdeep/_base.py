@@ -16,10 +16,10 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
-from . import _budget, _compat, _compile, _engine, _network, _numerics, _persistence, _transaction
+from . import _budget, _compat, _compile, _engine, _network, _numerics, _persistence, _state, _transaction
+from ._chunks import dense
 from ._engine import _host
 from ._features import FeatureEncoder, categorical_columns
 from ._params import (
@@ -205,14 +205,14 @@ class BaseKerasEstimator(BaseEstimator):
         return self._fit(X, y, sample_weight, reset=not (self.warm_start and fitted), epochs=None)
 
     @_transaction.all_or_nothing  # a fit that raises or is interrupted changes nothing
-    @_network.keras_names_kept()  # flat memory over many fits; the user's next auto-names unchanged
+    @_state.keras_names_kept()  # flat memory over many fits; the user's next auto-names unchanged
     def _fit(self, X, y, sample_weight, *, reset: bool, epochs: int | None, classes=None):
         self._check_params()
         X, y = self._validate_X(X, y, reset=reset)
         sw = self._sample_weight(sample_weight, X, y)
         if reset:
             # Build everything first, assign last: a failed refit keeps the fitted state.
-            seed = _draw_seed(self.random_state)
+            seed = _state.draw_seed(self.random_state)
             features = FeatureEncoder(self.categorical_features, self.numeric_transform).fit(X, sw)
             if self.model is not None and len(features.missing_):
                 raise ValueError(
@@ -277,11 +277,11 @@ class BaseKerasEstimator(BaseEstimator):
             mlp.update(features=features)
         # Always seeded (from fresh entropy when random_state is None) so Keras's
         # default seeds never advance the caller's Python RNG.
-        with _network.seeded(seed):
+        with _state.seeded(seed):
             network = _network.make_network(self.model, meta, mlp, routed(params, "model"))
         user = _compile.user_compilation(network)
         if user is not None:
-            self._check_compile_params_unset(user)
+            _compile.check_compile_params_unset(self.get_params(deep=False), user)
         self._adapt_encoder(network, enc, user["loss"] if user else self.loss)
         _network.check_network(network, n_features, enc.n_outputs_)
         task = _head_task(enc)
@@ -312,22 +312,6 @@ class BaseKerasEstimator(BaseEstimator):
         """Hook: constructor arguments of the loss that the estimator's own parameters set."""
         return {}
 
-    def _check_compile_params_unset(self, user: dict) -> None:
-        """A model compiled by the user keeps its compilation; skdeep's own settings would be ignored."""
-        params = self.get_params(deep=False)
-        defaults = {"optimizer": DEFAULT_OPTIMIZER, "learning_rate": DEFAULT_LEARNING_RATE, "loss": None,
-                    "metrics": None}
-        given = [k for k, v in defaults.items() if not _same(params.get(k), v)]
-        given += [k for k in params if k.split("__")[0] in ("optimizer", "loss", "compile") and "__" in k]
-        if given:
-            raise ValueError(
-                f"The model was compiled by its build function (optimizer "
-                f"{type(user['optimizer']).__name__}, loss {user['loss']!r}), and skdeep keeps that "
-                f"compilation, so {', '.join(f'{k}={params[k]!r}' for k in given)} would be ignored. "
-                "Either leave these parameters at their defaults, or return the model uncompiled "
-                "and let skdeep compile it with them."
-            )
-
     def _make_metrics(self, enc) -> list:
         task = _head_task(enc)
         n_classes = len(enc.classes_) if task == "multiclass" else None
@@ -348,7 +332,7 @@ class BaseKerasEstimator(BaseEstimator):
         except ValueError:  # a class too small to stratify
             tr, va = train_test_split(np.arange(len(sw)), test_size=split,
                                       random_state=self._seed_ % (2**31))
-        return _engine.TrainData(X[tr], y_enc[tr], sw[tr], (_dense(X[va]), y_enc[va], sw[va]))
+        return _engine.TrainData(X[tr], y_enc[tr], sw[tr], (dense(X[va]), y_enc[va], sw[va]))
 
     def _callbacks(self, data, epochs: int) -> list:
         callbacks = list(self.callbacks or [])
@@ -371,7 +355,7 @@ class BaseKerasEstimator(BaseEstimator):
                    None: "no scaling"}[self.numeric_transform]
         return f"own: {scaling}, imputation, categorical embeddings"
 
-    @_network.keras_names_kept()  # a first predict traces a forward function
+    @_state.keras_names_kept()  # a first predict traces a forward function
     def _network_outputs(self, X) -> np.ndarray:
         check_is_fitted(self)
         X, _ = self._validate_X(X, reset=False)
@@ -407,10 +391,6 @@ def _head_task(enc) -> str:
     return "multiclass" if enc.task_ == "binary" and enc.n_outputs_ == 2 else enc.task_
 
 
-def _same(a, b) -> bool:
-    return a is b or (type(a) is type(b) and a == b)
-
-
 _MLP_PARAMS = ("hidden_layer_sizes", "activation", "dropout", "l2", "batch_normalization", "numeric_embedding",
                "n_ensemble", "dtype")
 
@@ -418,14 +398,3 @@ _MLP_PARAMS = ("hidden_layer_sizes", "activation", "dropout", "l2", "batch_norma
 def _as_matrix(Xe, dtype):
     """The network's input in ``dtype``; sparse and streamed rows stay as they are (read per chunk)."""
     return np.asarray(Xe, dtype=dtype) if isinstance(Xe, (np.ndarray, pd.DataFrame)) else Xe
-
-
-def _dense(X):
-    return X.toarray() if sp.issparse(X) else X
-
-
-def _draw_seed(random_state) -> int:
-    """A seed for this fit; from fresh entropy when ``random_state`` is None (no global draw)."""
-    if random_state is None:
-        return int(np.random.default_rng().integers(2**31 - 1))
-    return int(check_random_state(random_state).randint(2**31 - 1))

@@ -185,3 +185,28 @@ def compile_network(network: keras.Model, *, optimizer, loss, metrics, **kwargs)
     network.compile(optimizer=optimizer, loss=loss, metrics=metrics or None, **kwargs)
     optimizer.build(network.trainable_variables)
     return network
+
+
+def check_compile_params_unset(params: dict[str, Any], user: dict) -> None:
+    """A model compiled by the user keeps its compilation; skdeep's own settings would be ignored.
+
+    ``params`` are the estimator's parameters; ``user`` what :func:`user_compilation` found.
+    """
+    from ._params import DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER
+
+    defaults = {"optimizer": DEFAULT_OPTIMIZER, "learning_rate": DEFAULT_LEARNING_RATE, "loss": None,
+                "metrics": None}
+    given = [k for k, v in defaults.items() if not _same(params.get(k), v)]
+    given += [k for k in params if k.split("__")[0] in ("optimizer", "loss", "compile") and "__" in k]
+    if given:
+        raise ValueError(
+            f"The model was compiled by its build function (optimizer "
+            f"{type(user['optimizer']).__name__}, loss {user['loss']!r}), and skdeep keeps that "
+            f"compilation, so {', '.join(f'{k}={params[k]!r}' for k in given)} would be ignored. "
+            "Either leave these parameters at their defaults, or return the model uncompiled "
+            "and let skdeep compile it with them."
+        )
+
+
+def _same(a, b) -> bool:
+    return a is b or (type(a) is type(b) and a == b)

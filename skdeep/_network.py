@@ -1,23 +1,17 @@
 """Build the network: the built-in MLP, a user build function, or a user model.
 
-Seeding: Keras draws the default seeds of initializers and dropout layers from
-Python's ``random`` module. :func:`seeded` (from :mod:`._seeding`) makes them a
-function of the fit's seed alone, in the fitting thread, without reading or
-changing any global random state. :func:`keras_names_kept` keeps Keras's
-auto-naming counters as the caller had them.
+Builds run under :func:`skdeep._state.seeded` (see :mod:`skdeep._state`), so
+every default seed is a function of the fit's seed alone.
 """
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 from typing import Any, Callable
 
 import keras
 import numpy as np
 
-from . import _compat
-from ._seeding import seeded  # noqa: F401  (re-exported: builds are seeded here)
 
 OUTPUT_ACTIVATION = {
     "binary": "sigmoid",
@@ -25,24 +19,6 @@ OUTPUT_ACTIVATION = {
     "multilabel": "sigmoid",
     "regression": "linear",
 }
-
-
-@contextlib.contextmanager
-def keras_names_kept():
-    """Restore Keras's auto-naming counters on exit (``"adam_7"``, ``"seed_generator_12"``).
-
-    Under TensorFlow every distinct variable name costs ~35 KB that is never
-    freed, so a fit that created fresh names would grow memory with every fit.
-    With the counters restored, each fit reuses the same names, and the user's
-    next auto-named layer gets the name it would have had without the fit.
-    """
-    saved = dict(_compat.keras_name_uids())
-    try:
-        yield
-    finally:
-        uids = _compat.keras_name_uids()
-        uids.clear()
-        uids.update(saved)
 
 
 def build_mlp(

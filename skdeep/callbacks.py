@@ -16,6 +16,8 @@ from sklearn.metrics import roc_auc_score
 
 import keras
 
+from ._chunks import in_chunks
+
 __all__ = ["ROCAUC"]
 
 ArrayPair = tuple[Any, Any]
@@ -207,13 +209,11 @@ class ROCAUC(keras.callbacks.Callback):
 
     # -- helpers --------------------------------------------------------------
     def _predict(self, X: np.ndarray) -> np.ndarray:
-        out = []
-        for start in range(0, X.shape[0], max(self.batch_size, 1)):
-            pred = self.model(X[start : start + self.batch_size], training=False)
-            if isinstance(pred, (list, tuple)):
-                pred = pred[0]
-            out.append(keras.ops.convert_to_numpy(pred))
-        return np.concatenate(out, axis=0)
+        def forward(chunk):
+            pred = self.model(chunk, training=False)
+            return keras.ops.convert_to_numpy(pred[0] if isinstance(pred, (list, tuple)) else pred)
+
+        return in_chunks(forward, X, rows=self.batch_size)
 
     def _score(self, key: str, X: np.ndarray, y: np.ndarray) -> float:
         reason = "only one class is present in y"

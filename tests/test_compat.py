@@ -77,7 +77,7 @@ def test_shap_deep_tf_op_handlers():
 
 
 def test_keras_seed_source():
-    # Used by: skdeep/_seeding.py (random_state reaches every default seed, whatever other threads do).
+    # Used by: skdeep/_state.py (random_state reaches every default seed, whatever other threads do).
     source = _compat.keras_seed_source()
     assert hasattr(source, "python_random") and callable(source.make_default_seed)
 

@@ -18,7 +18,8 @@ from sklearn.preprocessing import StandardScaler
 
 import skdeep
 from skdeep import KerasClassifier, KerasRegressor
-from skdeep._engine import _compiled
+from skdeep import _chunks
+from skdeep._engine import _cache, _loop
 
 
 @pytest.fixture(scope="module")
@@ -176,16 +177,16 @@ def test_learning_rate_scheduler_reaches_compiled_engine(data):
 
 def test_cross_validation_reuses_one_compiled_trainer(data):
     X, y = data
-    _compiled._CACHE.clear()
+    skdeep.clear_cache()
     cross_val_score(KerasClassifier(hidden_layer_sizes=(8,), epochs=2, random_state=0), X, y, cv=5)
-    assert len(_compiled._CACHE) == 1
+    assert _cache.cached_trainers() == 1
     # A grid over the learning rate shares it too: the rate is a variable, not a constant.
     for lr in (1e-3, 1e-2):
         KerasClassifier(hidden_layer_sizes=(8,), epochs=2, learning_rate=lr, random_state=0).fit(X, y)
-    assert len(_compiled._CACHE) == 1
+    assert _cache.cached_trainers() == 1
     if keras.backend.backend() == "tensorflow":
         # Folds of 240 and 241 rows and the full 300 rows: one trace, not one per row count.
-        (trainer,) = _compiled._CACHE.values()
+        (trainer,) = _cache._trainers.values()
         assert [f.experimental_get_tracing_count() for f in trainer._epochs.values()] == [1]
 
 
@@ -207,10 +208,10 @@ def test_repeated_predict_reads_the_current_weights(data):
         return clf.model_.predict(X[:3].astype("float32"), verbose=0)[:, 0]
 
     expected = keras_proba()
-    for _ in range(_compiled.OWN_FORWARD_AFTER + 2):
+    for _ in range(_cache.OWN_FORWARD_AFTER + 2):
         np.testing.assert_allclose(clf.predict_proba(X[:3])[:, 1], expected, rtol=1e-5, atol=1e-6)
     if keras.backend.backend() == "tensorflow":  # a served model gets a compiled forward of its own
-        assert callable(_compiled._OWN_FORWARD[clf.model_])
+        assert _cache.has_own_forward(clf.model_)
     clf.partial_fit(X, y)  # updates model_'s variables in place
     np.testing.assert_allclose(clf.predict_proba(X[:3])[:, 1], keras_proba(), rtol=1e-5, atol=1e-6)
     assert not np.allclose(keras_proba(), expected)
@@ -363,14 +364,14 @@ def test_unbuilt_subclassed_model_from_build_function(data):
 def test_streamed_training_matches_resident(data, monkeypatch, extra):
     X, y = data
     chunks = []
-    parts = _compiled._epoch_parts
+    parts = _loop.epoch_parts
 
     def recording_parts(trainer, data, resident, chunk, perm):
         for arrays, order in parts(trainer, data, resident, chunk, perm):
             chunks.append(len(order))
             yield arrays, order
 
-    monkeypatch.setattr(_compiled, "_epoch_parts", recording_parts)
+    monkeypatch.setattr(_loop, "epoch_parts", recording_parts)
 
     def fit():
         return KerasClassifier(hidden_layer_sizes=(8,), epochs=3, batch_size=32, random_state=0,
@@ -396,7 +397,7 @@ def test_large_validation_set_is_evaluated_in_chunks(data, monkeypatch):
     X, y = np.repeat(X, 4, axis=0), np.repeat(y, 4)
     clf = KerasClassifier(hidden_layer_sizes=(4,), epochs=1, validation_split=0.5, metrics=["accuracy"],
                           random_state=0).fit(X, y)
-    monkeypatch.setattr(_compiled, "PREDICT_CHUNK", 64)
+    monkeypatch.setattr(_chunks, "CHUNK_ROWS", 64)
     chunked = KerasClassifier(hidden_layer_sizes=(4,), epochs=1, validation_split=0.5, metrics=["accuracy"],
                               random_state=0).fit(X, y)
     assert chunked.history_["val_accuracy"] == clf.history_["val_accuracy"]

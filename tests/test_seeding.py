@@ -15,7 +15,7 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.preprocessing import StandardScaler
 
 from skdeep import KerasClassifier
-from skdeep._seeding import keras_seed_source, seeded
+from skdeep._state import keras_seed_source, seeded
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -12,7 +12,6 @@ compiled engine) ``engine="auto"`` falls back to ``keras.Model.fit``.
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ import keras
 import numpy as np
 
 from .. import _compat
+from .._state import training_state_kept
 from . import _keras_fit
 
 COMPILED_BACKENDS = ("tensorflow", "jax")
@@ -121,10 +121,10 @@ def train(
         if fit_kwargs:
             raise ValueError(f"distribution={distribution!r} cannot be combined with fit__* arguments "
                              f"({sorted(fit_kwargs)}).")
-        with _process_state_kept():
+        with training_state_kept():
             return _distributed.train(model, data, device_names=device_names, loss=loss, metrics=metrics,
                                       **kwargs)
-    with _process_state_kept():
+    with training_state_kept():
         if engine == "keras" or reason:
             if reason and verbose:
                 warnings.warn(f"skdeep: training with keras.Model.fit because {reason}.", stacklevel=3)
@@ -159,15 +159,6 @@ def _rows_of(a, rows):
     if isinstance(a, (list, tuple)):
         return type(a)(v[rows] for v in a)
     return a[rows]
-
-
-def _process_state_kept():
-    """What training leaves in the backend's process-wide state is released after it."""
-    if keras.backend.backend() == "tensorflow":
-        from ._tensorflow import custom_gradients_released
-
-        return custom_gradients_released()
-    return contextlib.nullcontext()
 
 
 def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:

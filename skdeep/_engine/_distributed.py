@@ -20,7 +20,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from .._seeding import seeded
+from .._state import seeded
 from . import _keras_fit
 
 

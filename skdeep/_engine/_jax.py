@@ -14,7 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._compiled import Trainer
+from ._trainer import Trainer, state_variables
 
 
 def _bucket(n: int, step: int) -> int:
@@ -36,25 +36,18 @@ class JaxTrainer(Trainer):
 
     # -- state ---------------------------------------------------------------
     def load(self, model) -> None:
-        self.state = (
-            [v.value for v in model.trainable_variables],
-            [v.value for v in model.non_trainable_variables],
-            [v.value for v in model.optimizer.variables],
-        )
+        values = [v.value for v in state_variables(model, model.optimizer)]
+        n_tv, n_ntv = len(model.trainable_variables), len(model.non_trainable_variables)
+        self.state = (values[:n_tv], values[n_tv : n_tv + n_ntv], values[n_tv + n_ntv :])
 
     def store(self, model) -> None:
-        tv, ntv, ov = self.state
-        for var, val in zip(model.trainable_variables, tv, strict=True):
-            var.assign(val)
-        for var, val in zip(model.non_trainable_variables, ntv, strict=True):
-            var.assign(val)
-        for var, val in zip(model.optimizer.variables, ov, strict=True):
+        for var, val in zip(state_variables(model, model.optimizer), [v for vs in self.state for v in vs],
+                            strict=True):
             var.assign(val)
 
     def set_learning_rate(self, value) -> None:
         tv, ntv, ov = self.state
-        names = [v.path for v in self.optimizer.variables]
-        i = next(i for i, p in enumerate(names) if p.endswith("learning_rate"))
+        i = self.learning_rate_index()
         ov = list(ov)
         ov[i] = jnp.asarray(value, ov[i].dtype)
         self.state = (tv, ntv, ov)

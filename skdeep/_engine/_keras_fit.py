@@ -13,13 +13,9 @@ import math
 import keras
 import numpy as np
 
+from .._chunks import dense
 from .._numerics import FiniteGuard
 from ._shuffle import epoch_order
-
-
-def dense(x):
-    """A sparse batch densified (batches only: a sparse X is never densified whole)."""
-    return x.toarray() if hasattr(x, "toarray") else x
 
 
 def padded(x, y, sample_weight, pad_to: int):

@@ -6,49 +6,12 @@ stateful: it updates its template's variables in place inside the graph.
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import weakref
 
-import keras
 import numpy as np
 import tensorflow as tf
 
-from .. import _compat
-from ._compiled import Trainer
-
-_training = {"active": 0, "registered_before": frozenset()}
-_training_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def custom_gradients_released():
-    """Unregister, after training, the custom gradients that training's traces registered.
-
-    Every trace of a ``tf.custom_gradient`` registers a gradient function under a
-    fresh name (``CustomGradient-N``) in TensorFlow's process-wide registry, which
-    is never emptied and keeps the traced graph alive. Keras's optimizers
-    all-reduce gradients through one, so each ``keras.Model.fit`` of a new model
-    would keep ~2 MiB for the life of the process. A training graph is never
-    differentiated again once traced, so these names are removed when the last
-    training running in the process ends (not sooner: another thread's trace may
-    still need its own).
-    """
-    registry = _compat.tf_gradient_registry()
-    with _training_lock:
-        if _training["active"] == 0:
-            _training["registered_before"] = frozenset(registry)
-        _training["active"] += 1
-    try:
-        yield
-    finally:
-        with _training_lock:
-            _training["active"] -= 1
-            if _training["active"] == 0:
-                before = _training["registered_before"]
-                for name in [n for n in registry if n.startswith("CustomGradient-") and n not in before]:
-                    del registry[name]
-
+from ._trainer import Trainer, state_variables
 
 def _any_rows(a) -> tf.TensorSpec:
     """A spec like ``a`` (an array or Keras tensor) with any number of rows: one trace serves all sizes."""
@@ -58,15 +21,15 @@ def _any_rows(a) -> tf.TensorSpec:
 class TFTrainer(Trainer):
     def __init__(self, model, loss, metrics, batch_size):
         super().__init__(model, loss, metrics, batch_size)
-        self._vars = self.state_variables(self.model, self.optimizer)
+        self._vars = state_variables(self.model, self.optimizer)
         self._epochs: dict = {}  # (dtype, row shape) of x, y, sample_weight -> tf.function
 
     def load(self, model) -> None:
-        for dst, src in zip(self._vars, self.state_variables(model, model.optimizer), strict=True):
+        for dst, src in zip(self._vars, state_variables(model, model.optimizer), strict=True):
             dst.assign(src.value)
 
     def store(self, model) -> None:
-        for dst, src in zip(self.state_variables(model, model.optimizer), self._vars, strict=True):
+        for dst, src in zip(state_variables(model, model.optimizer), self._vars, strict=True):
             dst.assign(src.value)
 
     def set_learning_rate(self, value) -> None:

@@ -8,24 +8,11 @@ classes and squeezes single outputs.
 
 from __future__ import annotations
 
-import contextlib
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 
-
-@contextlib.contextmanager
-def seeded_numpy(seed: int | None) -> Iterator[None]:
-    """Seed NumPy's global RNG (which shap samples from) and restore it afterwards."""
-    if seed is None:
-        yield
-        return
-    state = np.random.get_state()
-    np.random.seed(seed)
-    try:
-        yield
-    finally:
-        np.random.set_state(state)
+from .._state import seeded_numpy
 
 
 def _per_output(base: Any, n_rows: int) -> np.ndarray:

@@ -21,10 +21,10 @@ import numpy as np
 from keras import ops
 
 from .. import _compat
-from ._algorithms import seeded_numpy
+from .._chunks import in_chunks
+from .._state import seeded_numpy
 from ._model import EPS
 
-_CHUNK = 65536  # rows per forward pass when a model-agnostic explainer asks for many
 
 
 def deep_available() -> bool:
@@ -126,12 +126,8 @@ def _logits_model(network: keras.Model) -> keras.Model:
 def predict_network(network: keras.Model, Z: np.ndarray) -> np.ndarray:
     """Forward pass in inference mode, in chunks; returns float64 (n, k)."""
     Z = np.asarray(Z, dtype="float32")
-    parts = [
-        ops.convert_to_numpy(network(Z[start : start + _CHUNK], training=False))
-        for start in range(0, max(len(Z), 1), _CHUNK)
-    ]
-    out = np.concatenate(parts).astype(np.float64)
-    return out.reshape(len(Z), -1)
+    out = in_chunks(lambda chunk: ops.convert_to_numpy(network(chunk, training=False)), Z)
+    return out.astype(np.float64).reshape(len(Z), -1)
 
 
 @contextlib.contextmanager

@@ -22,8 +22,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import FunctionTransformer
 
-from .. import _engine, _network
-from .._base import _draw_seed
+from .. import _engine, _state
 from . import _compile, _data
 from ._train import train as _train
 from ._routing import accepts, instantiate, route
@@ -169,7 +168,7 @@ class BaseWrapper(BaseEstimator):
             kwargs["compile_kwargs"] = self._get_compile_kwargs()
         if accepts(build, "params"):
             kwargs["params"] = params
-        with _network.seeded(self._seed):  # seeded build, caller's random state left as it was
+        with _state.seeded(self._seed):  # seeded build, caller's random state left as it was
             return build(**kwargs)
 
     def _ensure_compiled_model(self) -> None:
@@ -214,7 +213,7 @@ class BaseWrapper(BaseEstimator):
         if isinstance(rs, np.random.RandomState):  # as scikeras: every fit draws the same seed from it
             rs = np.random.RandomState()
             rs.set_state(self.random_state.get_state())
-        self._seed = _draw_seed(rs)
+        self._seed = _state.draw_seed(rs)
         X, y = self._validate_data(X, y, reset=True)
         self.target_encoder_ = self.target_encoder.fit(y)
         vars(self).update(getattr(self.target_encoder_, "get_metadata", dict)())
@@ -226,7 +225,7 @@ class BaseWrapper(BaseEstimator):
 
     def initialize(self, X, y=None):
         """Build (and compile) the model for ``(X, y)`` without training it."""
-        with _network.keras_names_kept():
+        with _state.keras_names_kept():
             self._initialize(X, y)
             self._ensure_compiled_model()
         return self
@@ -252,7 +251,7 @@ class BaseWrapper(BaseEstimator):
                   initial_epoch=self.current_epoch, **kwargs)
         return self
 
-    @_network.keras_names_kept()  # flat memory over many fits, as skdeep's own estimators
+    @_state.keras_names_kept()  # flat memory over many fits, as skdeep's own estimators
     def _fit(self, X, y, sample_weight, warm_start: bool, epochs: int, initial_epoch: int, **kwargs) -> None:
         if (self.warm_start or warm_start) and self.initialized_:
             X, y = self._validate_data(X, y)
