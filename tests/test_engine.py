@@ -190,6 +190,34 @@ def test_cross_validation_reuses_one_compiled_trainer(data):
         assert [f.experimental_get_tracing_count() for f in trainer._epochs.values()] == [1]
 
 
+def test_clear_cache_empties_every_cache(data):
+    X, y = data
+    clf = KerasClassifier(hidden_layer_sizes=(8,), epochs=1, random_state=0).fit(X, y)
+    for _ in range(_cache.OWN_FORWARD_AFTER):
+        clf.predict(X[:2])
+    assert _cache.cached_trainers() >= 1 and _cache._forward_of
+    skdeep.clear_cache()
+    assert _cache.cached_trainers() == 0 and not _cache._forwards and not _cache._forward_of
+    assert not _cache.has_own_forward(clf.model_)
+    # The estimator keeps working: it compiles again.
+    np.testing.assert_allclose(clf.predict_proba(X[:5]), clf.predict_proba(X[:5]))
+    assert _cache._forward_of
+
+
+def test_the_backend_implements_the_whole_trainer_contract():
+    from skdeep._engine._trainer import Trainer
+
+    backend = _cache.trainer_class()
+    assert issubclass(backend, Trainer) and not backend.__abstractmethods__
+
+    class Partial(Trainer):  # a backend missing a method cannot be created
+        def load(self, model):
+            pass
+
+    with pytest.raises(TypeError, match="abstract"):
+        Partial(None, None, [], 32)
+
+
 def test_fast_predict_matches_keras_predict(data):
     X, y = data
     clf = KerasClassifier(hidden_layer_sizes=(8,), epochs=1, random_state=0).fit(X, y)
