@@ -125,6 +125,7 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
             name = f"networks/{i}.keras"
             model.save(os.path.join(tmp, f"{i}.keras"))
             zf.write(os.path.join(tmp, f"{i}.keras"), name)
+            zf.writestr(_state_name(name), _non_trainable_state(model))
             names.append(name)
         try:
             for est, name in zip(owners, names):
@@ -178,6 +179,8 @@ def load(path: str | os.PathLike, *, trusted: bool | list[str] = False, custom_o
         for name in manifest["networks"]:
             zf.extract(name, tmp)
             networks[name] = _load_network(os.path.join(tmp, name), path, trusted is True, custom_objects, keras)
+            if _state_name(name) in zf.namelist():
+                _restore_state(networks[name], zf.read(_state_name(name)))
         data = zf.read("estimator.skops")
     untrusted = [t for t in sio.get_untrusted_types(data=data) if t not in _OWN_TYPES]
     allowed = untrusted if trusted is True else list(trusted or [])
@@ -193,6 +196,34 @@ def load(path: str | os.PathLike, *, trusted: bool | list[str] = False, custom_o
             continue
         est.model_ = networks[est.model_]
     return estimator
+
+
+def _state_name(network: str) -> str:
+    return network.replace(".keras", ".state.npz")
+
+
+def _non_trainable_state(model) -> bytes:
+    """Every non-trainable variable (the dropout RNG's state among them), which a ``.keras`` file
+    does not keep, so that training resumes after loading exactly as it would have."""
+    import io
+
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.savez(buffer, *[np.asarray(v.numpy()) for v in model.non_trainable_variables])
+    return buffer.getvalue()
+
+
+def _restore_state(model, data: bytes) -> None:
+    import io
+
+    import numpy as np
+
+    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:  # data only, never objects
+        values = [arrays[f"arr_{i}"] for i in range(len(arrays.files))]
+    if len(values) == len(model.non_trainable_variables):
+        for variable, value in zip(model.non_trainable_variables, values):
+            variable.assign(value)
 
 
 def _unregistered_objects(file: str, custom_objects, keras) -> list[str]:
