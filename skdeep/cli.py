@@ -29,6 +29,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from . import _columns
 from .report._data import BUNDLED, CATEGORICAL, TASKS, DatasetError, load_dataset
 from .report._workflow import MODEL_ALIASES, Settings
 
@@ -307,7 +308,7 @@ def _run_compare_checked(dataset, settings: Settings, bar):
         if failed is None:
             raise
         raise failed from None
-    scores = results[f"{results.attrs['primary_metric']}_mean"]
+    scores = results[_columns.mean(results.attrs["primary_metric"])]
     failed = _failed_model(dataset, settings, [n for n in results.index if scores.isna()[n]])
     if failed is not None:
         raise failed

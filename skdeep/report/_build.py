@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _columns as C
 from . import _html as H
 from ._data import Dataset
 from ._workflow import Explained, Progress, Settings, fit_and_explain, run_compare
@@ -142,8 +143,8 @@ def _render(dataset: Dataset, settings: Settings, results: Any, explained: Expla
     now = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     primary = results.attrs.get("primary_metric", "")
     best = results.index[0]
-    best_score = float(results.iloc[0][f"{primary}_mean"])
-    if primary.startswith("neg_"):
+    best_score = float(results.iloc[0][C.mean(primary)])
+    if C.is_error(primary):
         best_score = -best_score
     what = dataset.task
     if dataset.class_names is not None:
@@ -162,7 +163,7 @@ def _render(dataset: Dataset, settings: Settings, results: Any, explained: Expla
                  '<li><a href="#rows">Per-row explanations</a></li></ul></nav>')
     top3 = ", ".join(explained.importance.index[:3])
     cards = [
-        ("best model (cross-validated)", f"{best}", f"{primary.replace('neg_', '')} {best_score:.3f}"),
+        ("best model (cross-validated)", f"{best}", f"{C.error_name(primary)} {best_score:.3f}"),
         (f"{net} held out", f"{explained.score_name} {explained.score:.3f}",
          f"on {explained.n_test} unseen rows"),
         ("most important features", top3, "by mean |SHAP|"),
