@@ -199,14 +199,11 @@ class Explained:
 
 def train_test(dataset: Dataset, settings: Settings):
     """A held-out split, stratified for classification when every class allows it."""
-    from sklearn.model_selection import train_test_split
+    from .._splits import stratified_split
 
-    stratify = dataset.y if dataset.task == "classification" else None
-    kwargs = dict(test_size=settings.test_size, random_state=settings.random_state)
-    try:
-        return train_test_split(dataset.X, dataset.y, stratify=stratify, **kwargs)
-    except ValueError:  # a class with a single row cannot be stratified
-        return train_test_split(dataset.X, dataset.y, **kwargs)
+    return stratified_split(dataset.X, dataset.y, test_size=settings.test_size,
+                            random_state=settings.random_state,
+                            stratify=dataset.y if dataset.task == "classification" else None)
 
 
 def fit_and_explain(dataset: Dataset, settings: Settings, *, model: str = "network",
