@@ -23,8 +23,9 @@ from typing import Any
 RANK = "rank"
 STATISTICS = ("mean", "std")
 # Seconds per fold, as cross_validate reports them; lower is better.
-TIME_COLUMNS = ("fit_time", "score_time")
-TIME_LABELS = {"fit_time": "fit time per fold (s)", "score_time": "score time per fold (s)"}
+FIT_TIME, SCORE_TIME = "fit_time", "score_time"
+TIME_COLUMNS = (FIT_TIME, SCORE_TIME)
+TIME_LABELS = {FIT_TIME: "fit time per fold (s)", SCORE_TIME: "score time per fold (s)"}
 _MEAN = "_" + STATISTICS[0]
 _ERROR = "neg_"
 

@@ -99,7 +99,7 @@ def comparison_table(results: pd.DataFrame) -> str:
                 mean = -mean
             text = "failed" if np.isnan(mean) else f"{mean:.4f} ± {std:.4f}"
             cells.append(f'<td class="num">{esc(text)}</td>')
-        fit = float(row.get(C.mean("fit_time"), np.nan))
+        fit = float(row.get(C.mean(C.FIT_TIME), np.nan))
         cells.append(f'<td class="num">{esc("" if np.isnan(fit) else f"{fit:.2f} s")}</td>')
         body.append(f"<tr{best}>{''.join(cells)}</tr>")
     return (f'<table class="comparison"><thead><tr>{"".join(head)}</tr></thead>'
