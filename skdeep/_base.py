@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
-from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
 from . import _budget, _compat, _compile, _engine, _network, _numerics, _persistence, _state, _transaction
@@ -26,6 +25,7 @@ from ._params import (
     DEFAULT_DROPOUT, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER, DEFAULT_PATIENCE,
     PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, check_values, is_routed, routed,
 )
+from ._splits import stratified_split
 
 
 class BaseKerasEstimator(BaseEstimator):
@@ -326,12 +326,8 @@ class BaseKerasEstimator(BaseEstimator):
         if not split:
             return _engine.TrainData(X, y_enc, sw)
         stratify = y if self._task_family == "classification" and np.ndim(y) == 1 else None
-        try:
-            tr, va = train_test_split(np.arange(len(sw)), test_size=split,
-                                      random_state=self._seed_ % (2**31), stratify=stratify)
-        except ValueError:  # a class too small to stratify
-            tr, va = train_test_split(np.arange(len(sw)), test_size=split,
-                                      random_state=self._seed_ % (2**31))
+        tr, va = stratified_split(np.arange(len(sw)), test_size=split, random_state=self._seed_ % (2**31),
+                                  stratify=stratify)
         return _engine.TrainData(X[tr], y_enc[tr], sw[tr], (dense(X[va]), y_enc[va], sw[va]))
 
     def _callbacks(self, data, epochs: int) -> list:

@@ -68,48 +68,84 @@ def get(metric, *, task: str, one_hot: bool = False, n_classes: int | None = Non
     """
     if not isinstance(metric, str):
         return metric
-    name = metric.lower()
-    binary_like = task in ("binary", "multilabel")
-    if name in ("accuracy", "acc"):
-        if task == "regression":
-            raise ValueError("'accuracy' is a classification metric; use 'mae', 'mse' or 'r2'.")
-        if binary_like:
-            return keras.metrics.BinaryAccuracy(name=metric)
-        cls = keras.metrics.CategoricalAccuracy if one_hot else keras.metrics.SparseCategoricalAccuracy
-        return cls(name=metric)
-    if name in ("f1", "f1_score"):
-        if binary_like:
-            return keras.metrics.F1Score(average="micro", threshold=0.5, name=metric)
-        if task == "multiclass":
-            if one_hot:
-                return keras.metrics.F1Score(average="macro", name=metric)
-            return SparseF1Score(num_classes=n_classes, average="macro", name=metric)
-        raise ValueError("'f1' is a classification metric.")
-    if name in ("precision", "recall"):
-        if not binary_like:
+    build = _BY_NAME.get(metric.lower())
+    if build is not None:
+        return build(metric, task, one_hot, n_classes)
+    return _keras_metric(metric)
+
+
+# Each builder takes (the name as the user wrote it, task, one_hot, n_classes) and names
+# the metric as written, so history_ has "acc" for "acc" and "f1_score" for "f1_score".
+_BINARY_LIKE = ("binary", "multilabel")
+
+
+def _accuracy(metric, task, one_hot, n_classes):
+    if task == "regression":
+        raise ValueError("'accuracy' is a classification metric; use 'mae', 'mse' or 'r2'.")
+    if task in _BINARY_LIKE:
+        return keras.metrics.BinaryAccuracy(name=metric)
+    cls = keras.metrics.CategoricalAccuracy if one_hot else keras.metrics.SparseCategoricalAccuracy
+    return cls(name=metric)
+
+
+def _f1(metric, task, one_hot, n_classes):
+    if task in _BINARY_LIKE:
+        return keras.metrics.F1Score(average="micro", threshold=0.5, name=metric)
+    if task == "multiclass":
+        if one_hot:
+            return keras.metrics.F1Score(average="macro", name=metric)
+        return SparseF1Score(num_classes=n_classes, average="macro", name=metric)
+    raise ValueError("'f1' is a classification metric.")
+
+
+def _binary_only(cls):
+    def build(metric, task, one_hot, n_classes):
+        if task not in _BINARY_LIKE:
             raise ValueError(
                 f"'{metric}' is defined here for binary and multilabel targets; "
                 "for multiclass use 'f1' (macro) or 'accuracy'."
             )
-        cls = keras.metrics.Precision if name == "precision" else keras.metrics.Recall
         return cls(name=metric)
-    if name in ("auc", "roc_auc"):
-        if task == "multiclass" and not one_hot:
-            raise ValueError(
-                "'auc' needs binary or multilabel targets here; for multiclass ROC AUC per "
-                "epoch use the callback skdeep.callbacks.ROCAUC (one-vs-rest)."
-            )
-        return keras.metrics.AUC(name=metric, multi_label=task == "multilabel")
-    if name in ("mae", "mean_absolute_error"):
-        return keras.metrics.MeanAbsoluteError(name=metric)
-    if name in ("mse", "mean_squared_error"):
-        return keras.metrics.MeanSquaredError(name=metric)
-    if name == "rmse":
-        return keras.metrics.RootMeanSquaredError(name=metric)
-    if name in ("r2", "r2_score"):
-        if task != "regression":
-            raise ValueError("'r2' is a regression metric.")
-        return keras.metrics.R2Score(name=metric)
+
+    return build
+
+
+def _auc(metric, task, one_hot, n_classes):
+    if task == "multiclass" and not one_hot:
+        raise ValueError(
+            "'auc' needs binary or multilabel targets here; for multiclass ROC AUC per "
+            "epoch use the callback skdeep.callbacks.ROCAUC (one-vs-rest)."
+        )
+    return keras.metrics.AUC(name=metric, multi_label=task == "multilabel")
+
+
+def _any_task(cls):
+    return lambda metric, task, one_hot, n_classes: cls(name=metric)
+
+
+def _r2(metric, task, one_hot, n_classes):
+    if task != "regression":
+        raise ValueError("'r2' is a regression metric.")
+    return keras.metrics.R2Score(name=metric)
+
+
+_BY_NAME = {
+    "accuracy": _accuracy, "acc": _accuracy,
+    "f1": _f1, "f1_score": _f1,
+    "precision": _binary_only(keras.metrics.Precision),
+    "recall": _binary_only(keras.metrics.Recall),
+    "auc": _auc, "roc_auc": _auc,
+    "mae": _any_task(keras.metrics.MeanAbsoluteError),
+    "mean_absolute_error": _any_task(keras.metrics.MeanAbsoluteError),
+    "mse": _any_task(keras.metrics.MeanSquaredError),
+    "mean_squared_error": _any_task(keras.metrics.MeanSquaredError),
+    "rmse": _any_task(keras.metrics.RootMeanSquaredError),
+    "r2": _r2, "r2_score": _r2,
+}
+
+
+def _keras_metric(metric: str):
+    """Any other name, through ``keras.metrics.get``, named as the user wrote it."""
     try:
         found = keras.metrics.get(metric)
     except ValueError:

@@ -15,7 +15,7 @@ import pytest
 from skdeep import __version__
 from skdeep.cli import main
 from skdeep.compare import compare
-from skdeep.report import DatasetError, Settings, build_models, load_dataset, run_compare
+from skdeep.report import DatasetError, Progress, Settings, build_models, load_dataset, run_compare
 
 FAST = ["--epochs", "2", "--cv", "2", "--hidden-layer-sizes", "8"]
 
@@ -174,19 +174,32 @@ def test_compare_json_and_csv(capsys, toy_csv):
     assert "task inferred from 'label'" in err  # a note, on stderr only
 
 
-def test_run_compare_matches_compare():
-    """Model by model on shared folds, merged: the same table as one compare call."""
+def test_run_compare_advances_per_model_and_ranks_like_compare():
+    """The report's comparison: one progress step per model, and the table ``compare`` gives."""
+
+    class Recorder(Progress):
+        def __init__(self):
+            super().__init__(0, "", enabled=False)
+            self.events = []
+
+        def start(self, label):
+            self.events.append(label)
+
+        def done(self, n=1):
+            self.events.append("done")
+
     data = load_dataset("wine")
     settings = Settings(cv=3, models=("linear", "forest", "boosting"), random_state=0)
-    merged = run_compare(data, settings)
+    progress = Recorder()
+    table = run_compare(data, settings, progress)
     models = build_models(data, settings)
+    assert progress.events == [e for name in models for e in (f"cross-validating {name}", "done")]
     expected = compare(data.X, data.y, models, cv=3, random_state=0)
-    assert list(merged.index) == list(expected.index)
-    assert list(merged.columns) == list(expected.columns)
+    assert list(table.index) == list(expected.index)
+    assert table["rank"].tolist() == sorted(table["rank"].tolist()) and table["rank"].iloc[0] == 1
     scores = [c for c in expected.columns if not c.startswith(("fit_time", "score_time"))]
-    pd.testing.assert_frame_equal(merged[scores], expected[scores])
-    assert merged.attrs["fold_scores"] == expected.attrs["fold_scores"]
-    assert merged.attrs["primary_metric"] == expected.attrs["primary_metric"]
+    pd.testing.assert_frame_equal(table[scores], expected[scores])
+    assert set(table.attrs["preprocessing"]) == set(models)  # every model's, not only the last one's
 
 
 # -- explain ------------------------------------------------------------------

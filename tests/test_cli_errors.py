@@ -52,7 +52,7 @@ def test_unexpected_errors_are_one_line_unless_debug(tmp_path, capsys, monkeypat
     def boom(args):
         raise RuntimeError("something broke")
 
-    monkeypatch.setattr(cli, "_cmd_compare", boom)
+    monkeypatch.setattr(cli._commands, "cmd_compare", boom)
     argv = ["compare", "--dataset", "iris", *FAST]
     assert cli.main(argv) == 1
     err = capsys.readouterr().err
@@ -68,6 +68,29 @@ def test_main_restores_the_environment(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "1")
     cli.main(["compare", "--dataset", csv(tmp_path, "inf.csv", inf=True), "--target", "y", *FAST])
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "1"
+
+
+@pytest.mark.parametrize("argv", [["explain", "--dataset", "nope"],  # fails after choosing the backend
+                                  ["explain", "--dataset", "iris", "--model", "linear", "--rows", "1",
+                                   "--global-rows", "5", "--background", "10", "-q"]])
+def test_main_restores_matplotlib_and_logging(argv, capsys):
+    """Called in-process, main leaves the caller's backend, warning filters and loggers as they were."""
+    import logging
+    import warnings
+
+    import matplotlib
+
+    pytest.importorskip("shap")
+    tf_logger = logging.getLogger("tensorflow")
+    before = (matplotlib.get_backend(), list(warnings.filters), tf_logger.level)
+    matplotlib.use("svg")  # a backend main does not use: it draws with Agg
+    try:
+        code = cli.main(argv)
+        assert matplotlib.get_backend().lower() == "svg"
+        assert (list(warnings.filters), tf_logger.level) == before[1:]
+    finally:
+        matplotlib.use(before[0])
+    assert code == (2 if "nope" in argv else 0), capsys.readouterr().err
 
 
 def test_no_tensorflow_start_up_noise(tmp_path):

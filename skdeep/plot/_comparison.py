@@ -6,14 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import _columns as C
 from ._utils import new_figure
-
-_TIMES = {"fit_time": "fit time per fold (s)", "score_time": "score time per fold (s)"}
-
-
-def _score_metrics(results: Any) -> list[str]:
-    return [c[: -len("_mean")] for c in results.columns
-            if c.endswith("_mean") and c[: -len("_mean")] not in _TIMES]
 
 
 def plot_comparison(
@@ -59,42 +53,64 @@ def plot_comparison(
     >>> fig.axes[0].get_xlabel()
     'accuracy (higher is better)'
     """
-    available = _score_metrics(results) + [t for t in _TIMES if f"{t}_mean" in results]
+    metric = _choose_metric(results, metric)
+    mean, std, names, label = _bars(results, metric)
+    if ax is None:
+        fig, axes = new_figure(1, 1, figsize or (7.0, 1.0 + 0.55 * len(names)))
+        ax = axes[0, 0]
+    else:
+        fig = ax.figure
+    span = _draw_bars(ax, mean, std, names)
+    ax.set_xlabel(label)
+    n_splits = results.attrs.get("n_splits") if hasattr(results, "attrs") else None
+    ax.set_title(f"{n_splits}-fold cross-validation (mean ± std)" if n_splits
+                 else "Model comparison (mean ± std)")
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    left, right = ax.get_xlim()
+    pad = 0.25 * span  # room for the value labels
+    finite = np.isfinite(mean)
+    neg = bool((mean[finite] < 0).any())
+    ax.set_xlim(min(left, 0.0) - (pad if neg else 0.0), max(right, 0.0) + pad)
+    ax.grid(True, axis="x", alpha=0.3)
+    return fig
+
+
+def _choose_metric(results: Any, metric: str | None) -> str:
+    """The score to plot: ``metric`` (with or without ``_mean``), else the primary one."""
+    available = C.score_metrics(results) + [t for t in C.TIME_COLUMNS if C.mean(t) in results]
     if metric is None:
         metric = results.attrs.get("primary_metric") if hasattr(results, "attrs") else None
         if metric is None:
             if not available:
                 raise ValueError("results has no '<score>_mean' columns to plot.")
             metric = available[0]
-    if metric.endswith("_mean"):
-        metric = metric[: -len("_mean")]
-    if f"{metric}_mean" not in results:
+    metric = C.metric_of(metric)
+    if C.mean(metric) not in results:
         raise ValueError(f"Unknown metric {metric!r}; available: {available}.")
+    return metric
 
-    mean = np.asarray(results[f"{metric}_mean"], dtype=float)
-    std_col = f"{metric}_std"
-    std = np.asarray(results[std_col], dtype=float) if std_col in results else np.zeros_like(mean)
+
+def _bars(results: Any, metric: str):
+    """Means, stds and names in drawing order (best last, drawn on top), and the axis label."""
+    mean = np.asarray(results[C.mean(metric)], dtype=float)
+    std = np.asarray(results[C.std(metric)], dtype=float) if C.std(metric) in results else np.zeros_like(mean)
     names = [str(i) for i in results.index]
-
-    lower_better = metric in _TIMES or metric.startswith("neg_")
-    if metric.startswith("neg_"):
-        mean, label = -mean, f"{metric[4:]} (lower is better)"
-    elif metric in _TIMES:
-        label = f"{_TIMES[metric]} (lower is better)"
+    lower_better = metric in C.TIME_LABELS or C.is_error(metric)
+    if C.is_error(metric):
+        mean, label = -mean, f"{C.error_name(metric)} (lower is better)"
+    elif metric in C.TIME_LABELS:
+        label = f"{C.TIME_LABELS[metric]} (lower is better)"
     else:
         label = f"{metric} (higher is better)"
-
     # Best on top: barh draws the first bar at the bottom, so sort worst first.
     key = np.where(np.isnan(mean), np.inf if lower_better else -np.inf, mean)
     order = np.argsort(-key if lower_better else key, kind="stable")
-    mean, std, names = mean[order], std[order], [names[i] for i in order]
-    finite = np.isfinite(mean)
+    return mean[order], std[order], [names[i] for i in order], label
 
-    if ax is None:
-        fig, axes = new_figure(1, 1, figsize or (7.0, 1.0 + 0.55 * len(names)))
-        ax = axes[0, 0]
-    else:
-        fig = ax.figure
+
+def _draw_bars(ax: Any, mean: np.ndarray, std: np.ndarray, names: list[str]) -> float:
+    """Horizontal bars with error bars and value labels, the best highlighted; returns the x span."""
+    finite = np.isfinite(mean)
     colors = ["#b0bec5"] * len(names)
     if finite.any():
         colors[-1 if finite[-1] else int(np.flatnonzero(finite)[-1])] = "#1e88e5"
@@ -109,14 +125,4 @@ def plot_comparison(
         ax.text(x + (0.02 if x >= 0 else -0.02) * span, yi, text, va="center",
                 ha="left" if x >= 0 else "right", fontsize=9)
     ax.set_yticks(y, names)
-    ax.set_xlabel(label)
-    n_splits = results.attrs.get("n_splits") if hasattr(results, "attrs") else None
-    ax.set_title(f"{n_splits}-fold cross-validation (mean ± std)" if n_splits
-                 else "Model comparison (mean ± std)")
-    ax.axvline(0.0, color="black", linewidth=0.8)
-    left, right = ax.get_xlim()
-    pad = 0.25 * span  # room for the value labels
-    neg = bool((mean[finite] < 0).any())
-    ax.set_xlim(min(left, 0.0) - (pad if neg else 0.0), max(right, 0.0) + pad)
-    ax.grid(True, axis="x", alpha=0.3)
-    return fig
+    return span

@@ -180,16 +180,27 @@ def plot_network(
         fig = ax.figure
     # y position of slot j in a column with n slots: centred around 0.
     ys = [[(len(s) - 1) / 2.0 - j for j in range(len(s))] for s in slots]
+    _draw_weights(ax, cols, slots, ys)  # first, so that the circles are drawn on top
+    half = (tallest - 1) / 2.0
+    _draw_units(ax, cols, slots, ys, half, marker_size=380 if tallest <= 6 else 260)
+    ax.set_xlim(-0.6, len(cols) - 0.4)
+    has_notes = any(c.notes for c in cols)
+    ax.set_ylim(-half - (1.8 if has_notes else 0.8), half + 2.2)
+    ax.set_axis_off()
+    if title is None:
+        title = f"{model.name} ({model.count_params():,} parameters)"
+    ax.set_title(title)
+    return fig
 
-    # Lines (weights) first, so circles are drawn on top.
+
+def _draw_weights(ax: Any, cols: list[_Column], slots: list[list[int | None]], ys: list[list[float]]) -> None:
+    """A line per drawn weight, coloured and scaled by the weight when the kernel is known."""
     for i in range(1, len(cols)):
         kernel = cols[i].kernel
         scale = float(np.abs(kernel).max()) if kernel is not None and kernel.size else 0.0
         for a, ya in zip(slots[i - 1], ys[i - 1]):
-            if a is None:
-                continue
             for b, yb in zip(slots[i], ys[i]):
-                if b is None:
+                if a is None or b is None:
                     continue
                 if kernel is not None and scale > 0:
                     w = float(kernel[a, b]) / scale
@@ -199,8 +210,10 @@ def plot_network(
                     color, lw, alpha = "#607d8b", 0.7, 0.45
                 ax.plot([i - 1, i], [ya, yb], color=color, linewidth=lw, alpha=alpha, zorder=1)
 
-    marker_size = 380 if tallest <= 6 else 260
-    half = (tallest - 1) / 2.0
+
+def _draw_units(ax: Any, cols: list[_Column], slots: list[list[int | None]], ys: list[list[float]],
+                half: float, marker_size: int) -> None:
+    """A circle per drawn unit, an ellipsis for the units left out, the labels and notes."""
     for i, (col, s, y) in enumerate(zip(cols, slots, ys)):
         circ = [yy for unit, yy in zip(s, y) if unit is not None]
         ax.scatter([i] * len(circ), circ, s=marker_size, color=_COLORS[col.kind],
@@ -213,15 +226,6 @@ def plot_network(
             ax.text(i + 0.5 if i + 1 < len(cols) else i, -half - 0.7,
                     "\n".join(col.notes), ha="center", va="top", fontsize=8,
                     style="italic", color="#555555")
-
-    ax.set_xlim(-0.6, len(cols) - 0.4)
-    has_notes = any(c.notes for c in cols)
-    ax.set_ylim(-half - (1.8 if has_notes else 0.8), half + 2.2)
-    ax.set_axis_off()
-    if title is None:
-        title = f"{model.name} ({model.count_params():,} parameters)"
-    ax.set_title(title)
-    return fig
 
 
 def _label(col: _Column) -> str:

@@ -171,6 +171,34 @@ def _load_bundled(name: str, task: str) -> Dataset:
 
 
 def _load_csv(path: str, target: str | None, task: str, categorical: str, sep: str | None) -> Dataset:
+    frame = _read_csv(path, target, sep)
+    notes: list[str] = []
+    missing = frame[target].isna()
+    if missing.all():
+        raise DatasetError(f"target column {target!r} is empty.")
+    if missing.any():
+        notes.append(f"dropped {int(missing.sum())} rows with no {target!r} value")
+        frame = frame.loc[~missing]
+    X = frame.drop(columns=[target])
+    if X.shape[1] == 0:
+        raise DatasetError(f"{path} has no feature columns besides the target {target!r}.")
+    task, inferred = _infer_task(frame[target], task, target)
+    if inferred:
+        notes.append(f"task inferred from {target!r}: {task} (override with --task)")
+    y, class_names = _encode_target(frame[target], task, target)
+    X, text = _typed_features(X, categorical)
+    preprocessor = None
+    if categorical == "native":
+        if text:
+            notes.append(f"categorical columns {text}: each model encodes them as it needs")
+    else:
+        preprocessor = _onehot_preprocessor(X, text, notes)
+    return Dataset(os.path.basename(path), X.reset_index(drop=True), y, task, target, class_names,
+                   preprocessor, text, notes, source=os.path.abspath(path))
+
+
+def _read_csv(path: str, target: str | None, sep: str | None) -> pd.DataFrame:
+    """The file as a frame with stripped column names, or a DatasetError saying what is wrong."""
     if target is None:
         raise DatasetError(f"--target COLUMN is required with a CSV file ({path}).")
     if not os.path.isfile(path):
@@ -185,35 +213,27 @@ def _load_csv(path: str, target: str | None, task: str, categorical: str, sep: s
     if target not in frame.columns:
         shown = ", ".join(frame.columns[:20]) + (" ..." if len(frame.columns) > 20 else "")
         raise DatasetError(f"target column {target!r} is not in {path}; its columns are: {shown}")
-    notes: list[str] = []
-    missing = frame[target].isna()
-    if missing.all():
-        raise DatasetError(f"target column {target!r} is empty.")
-    if missing.any():
-        notes.append(f"dropped {int(missing.sum())} rows with no {target!r} value")
-        frame = frame.loc[~missing]
-    X = frame.drop(columns=[target])
-    if X.shape[1] == 0:
-        raise DatasetError(f"{path} has no feature columns besides the target {target!r}.")
-    y_raw = frame[target]
-    task, inferred = _infer_task(y_raw, task, target)
-    if inferred:
-        notes.append(f"task inferred from {target!r}: {task} (override with --task)")
-    name = os.path.basename(path)
+    return frame
+
+
+def _encode_target(y_raw: pd.Series, task: str, target: str) -> tuple[np.ndarray, list[str] | None]:
+    """Class codes 0..K-1 and the class names (classification), or floats (regression)."""
     if task == "classification":
         codes, uniques = pd.factorize(y_raw, sort=True)
         if len(uniques) < 2:
             raise DatasetError(f"target column {target!r} has a single value; there is nothing to classify.")
-        y, class_names = codes.astype(np.int64), [str(u) for u in uniques]
-    else:
-        y, class_names = pd.to_numeric(y_raw, errors="coerce"), None
-        if y.isna().any():
-            raise DatasetError(
-                f"target column {target!r} is not numeric, so it cannot be a regression target; "
-                "use --task classification."
-            )
-        y = y.to_numpy(dtype=np.float64)
+        return codes.astype(np.int64), [str(u) for u in uniques]
+    y = pd.to_numeric(y_raw, errors="coerce")
+    if y.isna().any():
+        raise DatasetError(
+            f"target column {target!r} is not numeric, so it cannot be a regression target; "
+            "use --task classification."
+        )
+    return y.to_numpy(dtype=np.float64), None
 
+
+def _typed_features(X: pd.DataFrame, categorical: str) -> tuple[pd.DataFrame, list[str]]:
+    """Text-like columns as ``category`` (native) or object (onehot); booleans as numbers."""
     # Text-like columns (object, string, category) need encoding; booleans are numbers.
     text = [c for c in X.columns if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))]
     if text and categorical == "error":
@@ -226,23 +246,22 @@ def _load_csv(path: str, target: str | None, task: str, categorical: str, sep: s
             X[col] = X[col].astype("category" if categorical == "native" else object)
         elif pd.api.types.is_bool_dtype(X[col]):
             X[col] = X[col].astype(np.float64)
+    return X, text
+
+
+def _onehot_preprocessor(X: pd.DataFrame, text: list[str], notes: list[str]):
+    """The imputing, one-hot encoding ColumnTransformer every model gets, or None if nothing needs it."""
     numeric = [c for c in X.columns if c not in text]
-    preprocessor = None
-    if categorical == "native":
-        if text:
-            notes.append(f"categorical columns {text}: each model encodes them as it needs")
-        return Dataset(name, X.reset_index(drop=True), y, task, target, class_names, None, text, notes,
-                       source=os.path.abspath(path))
     for col in text:
         n = X[col].nunique()
         if n > 50:
             notes.append(f"column {col!r} has {n} distinct values; one-hot encoding makes {n} columns")
-    if text or X[numeric].isna().any().any():
-        preprocessor = _preprocessor(numeric, text)
-        if X[numeric].isna().any().any():
-            notes.append("missing numeric values are imputed with the column median")
-    return Dataset(name, X.reset_index(drop=True), y, task, target, class_names, preprocessor, text, notes,
-                   source=os.path.abspath(path))
+    missing_numbers = X[numeric].isna().any().any()
+    if not (text or missing_numbers):
+        return None
+    if missing_numbers:
+        notes.append("missing numeric values are imputed with the column median")
+    return _preprocessor(numeric, text)
 
 
 def _infer_task(y: pd.Series, task: str, target: str) -> tuple[str, bool]:

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import _columns as C
+
 CSS = """
 :root { --fg: #1d2327; --muted: #5f6b73; --line: #d9dee2; --accent: #1e88e5;
         --pos: #c62828; --neg: #1565c0; --bg-soft: #f5f7f9; }
@@ -75,31 +77,29 @@ def figure_html(uri: str, alt: str, caption: str = "", css_class: str = "") -> s
 
 
 def _metric_label(metric: str) -> str:
-    if metric.startswith("neg_"):
-        return metric[4:].replace("_", " ") + " ↓"
+    if C.is_error(metric):
+        return C.error_name(metric).replace("_", " ") + " ↓"
     return metric.replace("_", " ")
 
 
 def comparison_table(results: pd.DataFrame) -> str:
     """The :func:`skdeep.compare.compare` table: mean ± std per score, best row highlighted."""
-    metrics = list(results.attrs.get("metrics") or [
-        c[:-5] for c in results.columns if c.endswith("_mean") and not c.startswith(("fit_time", "score_time"))
-    ])
+    metrics = list(results.attrs.get("metrics") or C.score_metrics(results))
     head = ['<th class="num">rank</th>', "<th>model</th>"]
     head += [f'<th class="num">{esc(_metric_label(m))}</th>' for m in metrics]
     head += ['<th class="num">fit time / fold</th>']
     body = []
     for name, row in results.iterrows():
-        rank = row.get("rank")
+        rank = row.get(C.RANK)
         best = ' class="best"' if rank is not None and not pd.isna(rank) and int(rank) == 1 else ""
         cells = [f'<td class="num">{esc("" if pd.isna(rank) else int(rank))}</td>', f"<td>{esc(name)}</td>"]
         for m in metrics:
-            mean, std = float(row[f"{m}_mean"]), float(row[f"{m}_std"])
-            if m.startswith("neg_"):
+            mean, std = float(row[C.mean(m)]), float(row[C.std(m)])
+            if C.is_error(m):
                 mean = -mean
             text = "failed" if np.isnan(mean) else f"{mean:.4f} ± {std:.4f}"
             cells.append(f'<td class="num">{esc(text)}</td>')
-        fit = float(row.get("fit_time_mean", np.nan))
+        fit = float(row.get(C.mean(C.FIT_TIME), np.nan))
         cells.append(f'<td class="num">{esc("" if np.isnan(fit) else f"{fit:.2f} s")}</td>')
         body.append(f"<tr{best}>{''.join(cells)}</tr>")
     return (f'<table class="comparison"><thead><tr>{"".join(head)}</tr></thead>'

@@ -1,9 +1,9 @@
 """The work behind ``skdeep compare``, ``explain`` and ``report``.
 
 :func:`run_compare` cross-validates the default models of
-:func:`skdeep.compare.default_models` with :func:`skdeep.compare.compare`, one
-model at a time on folds drawn once, so that a progress bar can advance per
-model; the merged table is ranked exactly as ``compare`` ranks it.
+:func:`skdeep.compare.default_models` with the steps of
+:func:`skdeep.compare.compare`, one model at a time on folds drawn once, so
+that a progress bar can advance per model; the table is ``compare``'s.
 :func:`fit_and_explain` fits one model on a training split (the network with a
 validation split, so its ``history_`` has validation curves) and explains its
 held-out predictions with :mod:`skdeep.explain`.
@@ -137,51 +137,30 @@ def build_models(dataset: Dataset, settings: Settings, names: tuple[str, ...] | 
     return models
 
 
-def _splits(dataset: Dataset, settings: Settings) -> list[tuple[np.ndarray, np.ndarray]]:
-    from sklearn.model_selection import KFold, StratifiedKFold
-
-    cls = StratifiedKFold if dataset.task == "classification" else KFold
-    splitter = cls(n_splits=settings.cv, shuffle=True, random_state=settings.random_state)
-    return list(splitter.split(dataset.X, dataset.y))
-
-
 def run_compare(dataset: Dataset, settings: Settings, progress: Progress | None = None) -> pd.DataFrame:
     """Cross-validate ``settings.models`` on the same folds; the table of :func:`skdeep.compare.compare`.
 
-    Each model goes through ``compare`` on its own (the bar advances per
-    model) on folds drawn once; the rows are then merged and ranked as
-    ``compare`` ranks them: by the mean primary score, best first, ties in
-    model order, failed models (NaN) last.
+    The steps of ``compare`` (:mod:`skdeep._crossval`), with the progress bar
+    advancing after each model: the same folds, scorers, aggregation and
+    ranking (by the mean primary score, best first, ties in model order,
+    failed models (NaN) last).
     """
     import warnings
 
-    from ..compare import compare
+    from .._crossval import cross_validate_model, plan_comparison, ranked_table
 
     progress = progress or _NoProgress()
-    models = build_models(dataset, settings)
-    splits = _splits(dataset, settings)
-    frames, fold_scores, attrs = [], {}, {}
-    for name, est in models.items():
-        progress.start(f"cross-validating {name}")
-        with warnings.catch_warnings():
-            # A model that fails on a fold scores NaN (``error_score``); shown as such in the table.
-            warnings.filterwarnings("ignore", message=".*fits failed.*")
-            df = compare(
-                dataset.X, dataset.y, {name: est}, cv=splits, scoring=settings.scoring,
-                n_jobs=settings.n_jobs, random_state=settings.random_state, task=dataset.task,
-            )
-        frames.append(df.drop(columns="rank"))
-        fold_scores.update(df.attrs["fold_scores"])
-        attrs = dict(df.attrs)
-        progress.done()
-    result = pd.concat(frames)
-    primary = attrs["primary_metric"]
-    result = result.sort_values(f"{primary}_mean", ascending=False, kind="mergesort", na_position="last")
-    rank = result[f"{primary}_mean"].rank(ascending=False, method="min")
-    result.insert(0, "rank", rank.astype("Int64"))
-    result.index.name = "model"
-    result.attrs = {**attrs, "fold_scores": fold_scores}
-    return result
+    plan = plan_comparison(dataset.X, dataset.y, build_models(dataset, settings), cv=settings.cv,
+                           scoring=settings.scoring, random_state=settings.random_state, task=dataset.task)
+    results = {}
+    with warnings.catch_warnings():
+        # A model that fails on a fold scores NaN (``error_score``); shown as such in the table.
+        warnings.filterwarnings("ignore", message=".*fits failed.*")
+        for name, est in plan.models.items():
+            progress.start(f"cross-validating {name}")
+            results[name] = cross_validate_model(plan, est, n_jobs=settings.n_jobs)
+            progress.done()
+    return ranked_table(plan, results)
 
 
 @dataclass
@@ -220,14 +199,11 @@ class Explained:
 
 def train_test(dataset: Dataset, settings: Settings):
     """A held-out split, stratified for classification when every class allows it."""
-    from sklearn.model_selection import train_test_split
+    from .._splits import stratified_split
 
-    stratify = dataset.y if dataset.task == "classification" else None
-    kwargs = dict(test_size=settings.test_size, random_state=settings.random_state)
-    try:
-        return train_test_split(dataset.X, dataset.y, stratify=stratify, **kwargs)
-    except ValueError:  # a class with a single row cannot be stratified
-        return train_test_split(dataset.X, dataset.y, **kwargs)
+    return stratified_split(dataset.X, dataset.y, test_size=settings.test_size,
+                            random_state=settings.random_state,
+                            stratify=dataset.y if dataset.task == "classification" else None)
 
 
 def fit_and_explain(dataset: Dataset, settings: Settings, *, model: str = "network",
