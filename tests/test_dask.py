@@ -5,22 +5,21 @@ module; the fixture stops it and checks that no process is left behind.
 """
 
 
+import distributed
 import joblib
 import numpy as np
+import psutil
 import pytest
+from distributed.diagnostics.plugin import SchedulerPlugin
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import (GridSearchCV, KFold, RandomizedSearchCV, StratifiedKFold,
                                      cross_validate)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-distributed = pytest.importorskip("distributed")
-psutil = pytest.importorskip("psutil")
-from distributed.diagnostics.plugin import SchedulerPlugin  # noqa: E402
+import dask_user_module  # (tests/ is on sys.path, as a user's package would be)
 
-import dask_user_module  # noqa: E402  (tests/ is on sys.path, as a user's package would be)
-
-from skdeep import KerasClassifier, KerasRegressor  # noqa: E402
+from skdeep import KerasClassifier, KerasRegressor
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::UserWarning:distributed.*"),

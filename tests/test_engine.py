@@ -11,6 +11,7 @@ import weakref
 import joblib
 import keras
 import numpy as np
+import psutil
 import pytest
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import KFold, cross_val_score, cross_validate
@@ -239,7 +240,6 @@ def test_fit_changes_nothing_global(data):
 
 @pytest.mark.parametrize("engine, n_fits", [("compiled", 100), ("keras", 25)])
 def test_memory_stays_flat_over_many_fits(data, engine, n_fits):
-    psutil = pytest.importorskip("psutil")
     X, y = data
     proc = psutil.Process()
 
