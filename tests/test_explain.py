@@ -353,6 +353,11 @@ def _tick_labels(fig):
     return labels - {""}
 
 
+def _texts(fig):
+    """Every text drawn on a figure's axes (tick labels and annotations), sorted."""
+    return sorted(t.get_text() for ax in fig.axes for t in [*ax.texts, *ax.get_yticklabels()])
+
+
 def test_plots_return_figures_with_top_k_features(networks, data):
     classifier, regressor = networks["binary"], networks["regression"]
     background, X = _rows(classifier, data["X"])
@@ -385,9 +390,16 @@ def test_plots_of_multiclass_explanations(networks, data):
     background, X = _rows(model, data["X"])
     explanation = explain(model, background, X)
     try:
-        assert isinstance(plot_bar(explanation, top_k=4), Figure)  # |SHAP| averaged over classes
-        assert isinstance(plot_beeswarm(explanation, class_index=2, top_k=4), Figure)
-        assert isinstance(plot_waterfall(explanation, row=3), Figure)  # the row's top class
+        # four features and the rest summed; x0 and x1 (a and b, numpy input) are the ones that matter
+        for fig in (plot_bar(explanation, top_k=4),  # |SHAP| averaged over classes
+                    plot_beeswarm(explanation, class_index=2, top_k=4)):
+            labels = _tick_labels(fig)
+            assert len(labels) == 5 and {"x0", "x1", "Sum of 2 other features"} <= labels, labels
+        # without class_index, a row's waterfall shows its top class (and only that one)
+        top = int(np.argmax(model.predict_proba(X[3:4])))
+        shown = _texts(plot_waterfall(explanation, row=3))
+        assert shown == _texts(plot_waterfall(explanation, row=3, class_index=top))
+        assert shown != _texts(plot_waterfall(explanation, row=3, class_index=(top + 1) % 3))
         with pytest.raises(ValueError, match="class_index"):
             plot_decision(explanation)
         with pytest.raises(ValueError, match="neither a class label"):
