@@ -174,6 +174,7 @@ def _worker_rss():
     return psutil.Process().memory_info().rss / 2**20
 
 
+@pytest.mark.slow  # 34 s
 def test_worker_memory_stays_flat_over_a_40_fit_search(client, data):
     X, y = data
     search = GridSearchCV(
@@ -200,6 +201,7 @@ def _kill_search(flag):
         refit=False)
 
 
+@pytest.mark.slow  # 32 s
 def test_a_worker_killed_mid_search_is_rescheduled(client, data, tmp_path):
     X, y = data
     flag = tmp_path / "die"
@@ -231,6 +233,7 @@ _RECIPE = ("{k: __import__('os').environ.get(k) for k in "
            "('CUDA_VISIBLE_DEVICES', 'TF_FORCE_GPU_ALLOW_GROWTH', 'XLA_PYTHON_CLIENT_PREALLOCATE')}")
 
 
+@pytest.mark.slow  # 49 s: a cluster of its own
 def test_gpu_worker_recipe_by_configuration(data):
     # The accelerator recipe on CPU: one single-threaded worker per "device" (CUDA_VISIBLE_DEVICES
     # names a GPU this machine lacks, so the backends fall back to the CPU), memory growth on.

@@ -6,8 +6,8 @@ log-odds ~5e-7; multiclass probability ~1e-7, log-odds ~7e-7, logits ~5e-8;
 regression (target scale ~4) ~1e-6. The tolerances below leave 10-100x room.
 
 Two slower checks (shap's numba-compiled Exact/Permutation explainers, ~20 s of
-compilation, and the JAX backend in a subprocess) run only when the environment
-variable SKDEEP_SLOW_TESTS=1 is set.
+compilation, and the JAX backend in a subprocess) are marked ``slow``: they run
+only when the environment variable SKDEEP_SLOW_TESTS=1 is set (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -48,9 +48,6 @@ from skdeep.explain import (  # noqa: E402
     plot_waterfall,
 )
 
-SLOW = pytest.mark.skipif(
-    os.environ.get("SKDEEP_SLOW_TESTS") != "1", reason="set SKDEEP_SLOW_TESTS=1 to run"
-)
 N_ROWS, N_BACKGROUND, N_EXPLAIN = 300, 50, 10
 COLUMNS = ["a", "b", "c", "d", "e", "f"]  # only a and b matter
 TOLERANCE = {"probability": 1e-5, "log_odds": 1e-4, "raw": 1e-4}
@@ -408,7 +405,7 @@ def test_plots_of_multiclass_explanations(networks, data):
         plt.close("all")
 
 
-@SLOW
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["exact", "permutation"])
 def test_numba_explainers_agree_with_linear_shap(data, method):
     X = data["X"].to_numpy()
@@ -419,7 +416,7 @@ def test_numba_explainers_agree_with_linear_shap(data, method):
     np.testing.assert_allclose(other.values, linear.values, atol=1e-8)
 
 
-@SLOW
+@pytest.mark.slow
 def test_jax_backend_uses_a_model_agnostic_explainer():
     script = textwrap.dedent(
         """

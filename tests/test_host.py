@@ -132,6 +132,7 @@ _PEAK = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # 37 s: a 96 MB memmap, trained in a subprocess
 def test_memmap_larger_than_the_budget_trains_in_bounded_memory(tmp_path):
     n, d = 400_000, 60  # 96 MB of float32 features
     path, y_path = tmp_path / "X.npy", tmp_path / "y.npy"

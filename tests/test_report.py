@@ -135,6 +135,7 @@ def test_binary_report_structure(binary_report):
     assert "Command: " in body and "skdeep report --dataset breast_cancer" in body
 
 
+@pytest.mark.slow  # 47 s: two more full reports
 def test_regression_and_multiclass_reports(tmp_path_factory):
     _, text = _make_report(tmp_path_factory, "diabetes", "--rows", "1", "--models", "linear")
     page = _Page(text)
