@@ -292,7 +292,7 @@ class BaseKerasEstimator(BaseEstimator):
             optimizer = _compile.make_optimizer(user["optimizer"], None, {})
             compile_kwargs = user["compile"]
         else:
-            one_hot = getattr(enc, "one_hot", False)
+            one_hot = getattr(enc, "one_hot_", False)
             loss = self.loss if self.loss is not None or not one_hot else "categorical_crossentropy"
             loss_params = {**self._default_loss_params(enc, loss), **routed(params, "loss")}
             metrics = self.metrics
@@ -316,7 +316,7 @@ class BaseKerasEstimator(BaseEstimator):
         task = _head_task(enc)
         n_classes = len(enc.classes_) if task == "multiclass" else None
         metrics = getattr(self, "_compiled_metrics", self.metrics)
-        return _compile.make_metrics(metrics, task, getattr(enc, "one_hot", False), n_classes)
+        return _compile.make_metrics(metrics, task, getattr(enc, "one_hot_", False), n_classes)
 
     def _adapt_encoder(self, network, enc, loss) -> None:
         """Hook: let the target encoding follow the user's output layer."""

@@ -257,9 +257,9 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         outputs = getattr(network, "outputs", None)
         name = _loss_name(loss) if loss is not None and not isinstance(loss, (list, tuple, dict)) else ""
         if enc.task_ == "multiclass" and wants_one_hot(name):
-            enc.one_hot = True
+            enc.one_hot_ = True
         if enc.task_ == "binary" and outputs and outputs[0].shape[-1] == 2:
-            enc.n_outputs_, enc.one_hot = 2, "sparse" not in name
+            enc.n_outputs_, enc.one_hot_ = 2, "sparse" not in name
 
     def _class_sample_weight(self, y) -> np.ndarray:
         if self.class_weight is None:

@@ -28,6 +28,8 @@ class ClassifierTargetEncoder(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     task_ : {"binary", "multiclass", "multilabel"}
+    one_hot_ : bool
+        Whether ``transform`` gives one-hot rows (``one_hot`` resolved for this target).
     classes_ : ndarray
         The labels, in the order of the probability columns.
     n_outputs_ : int
@@ -46,9 +48,10 @@ class ClassifierTargetEncoder(TransformerMixin, BaseEstimator):
     def fit(self, y, classes=None):
         check_classification_targets(y)
         target_type = type_of_target(y, input_name="y")
+        # The resolved encoding is a fitted attribute: ``one_hot`` stays as given, so a refit
+        # or a clone decides afresh for its own target.
         if target_type == "multilabel-indicator":
-            if isinstance(self.one_hot, str):  # "multiclass": not this target
-                self.one_hot = False
+            self.one_hot_ = False
             self.task_ = "multilabel"
             self._label_dtype = np.asarray(y).dtype
             self.classes_ = np.arange(np.shape(y)[1])
@@ -68,8 +71,10 @@ class ClassifierTargetEncoder(TransformerMixin, BaseEstimator):
             )
         self.task_ = "binary" if len(self.classes_) == 2 else "multiclass"
         if isinstance(self.one_hot, str):  # "multiclass": one-hot rows for multiclass targets only
-            self.one_hot = self.task_ == self.one_hot
-        self.n_outputs_ = 1 if self.task_ == "binary" and not self.one_hot else len(self.classes_)
+            self.one_hot_ = self.task_ == self.one_hot
+        else:
+            self.one_hot_ = bool(self.one_hot)
+        self.n_outputs_ = 1 if self.task_ == "binary" and not self.one_hot_ else len(self.classes_)
         return self
 
     def transform(self, y) -> np.ndarray:
@@ -77,7 +82,7 @@ class ClassifierTargetEncoder(TransformerMixin, BaseEstimator):
         if self.task_ == "multilabel":
             return np.asarray(y, dtype="float32")
         codes = self._labels.transform(np.ravel(y))  # raises on unseen labels
-        if self.one_hot:
+        if self.one_hot_:
             return np.eye(len(self.classes_), dtype="float32")[codes]
         if self.task_ == "binary" and self.n_outputs_ == 1:
             return codes.astype("float32")[:, None]

@@ -1,5 +1,7 @@
 import os
 
+import pytest
+
 # Quieter TensorFlow logs in test output; set before keras is imported.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -9,3 +11,17 @@ except ImportError:
     pass
 else:
     matplotlib.use("Agg")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip tests marked ``slow`` unless SKDEEP_SLOW_TESTS=1 (CI sets it in a step of its own).
+
+    ``slow`` marks a test that takes more than ~15 s on two cores (compilation, hundreds of
+    fits, a subprocess with a big memmap): the default suite stays quick for a change-test loop.
+    """
+    if os.environ.get("SKDEEP_SLOW_TESTS") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow: set SKDEEP_SLOW_TESTS=1 to run")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from skdeep import KerasClassifier
 from skdeep.callbacks import ROCAUC, _roc_auc
 
 
@@ -27,10 +28,12 @@ def _multiclass_data(n=90, seed=0):
 
 
 def _model(n_in, n_out, activation):
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential(
-        [keras.Input((n_in,)), keras.layers.Dense(n_out, activation=activation)]
-    )
+    """A one-layer network, compiled; seeded through its initializer, never Keras's global RNGs."""
+    model = keras.Sequential([
+        keras.Input((n_in,)),
+        keras.layers.Dense(n_out, activation=activation,
+                           kernel_initializer=keras.initializers.GlorotUniform(seed=0)),
+    ])
     return model
 
 
@@ -57,9 +60,10 @@ def test_roc_auc_helper_multiclass_indices_and_onehot():
     expected = roc_auc_score(y, p / p.sum(1, keepdims=True), multi_class="ovr")
     assert _roc_auc(y, p) == pytest.approx(expected)
     assert _roc_auc(np.eye(3)[y], p) == pytest.approx(expected)
-    # logits are converted with a softmax rather than rejected
-    logits = np.log(p) + 3.0
-    assert np.isfinite(_roc_auc(y, logits))
+    # logits are converted with a softmax: softmax(log p + c) is p again, so the AUC is exact
+    # (normalising the shifted logits as if they were probabilities would give 0.463, not 0.433)
+    for shift in (3.0, 10.0):  # some logits negative; all positive but rows not summing to one
+        assert _roc_auc(y, np.log(p) + shift) == pytest.approx(expected, abs=1e-12)
 
 
 def test_roc_auc_helper_multilabel():
@@ -137,7 +141,8 @@ def test_single_class_logs_nan_and_warns_once():
         warnings.simplefilter("always")
         h = model.fit(X, y, epochs=2, verbose=0, callbacks=[cb]).history
     assert np.isnan(h["val_roc_auc"]).all()
-    assert np.isfinite(h["roc_auc"]).all()
+    # the defined split is still scored: its last value is the final model's AUC
+    assert h["roc_auc"][-1] == pytest.approx(roc_auc_score(y, model.predict(X, verbose=0).ravel()), abs=1e-6)
     msgs = [w for w in rec if "val_roc_auc is undefined" in str(w.message)]
     assert len(msgs) == 1
 
@@ -162,12 +167,27 @@ def test_set_skdeep_data_contract_and_precedence():
 
 def test_early_stopping_can_monitor_val_roc_auc():
     X, y = _binary_data()
+    # A learning rate of zero keeps the weights, so val_roc_auc is the same every epoch: with
+    # patience=0 EarlyStopping stops after exactly 2 epochs (the second does not improve). Had it
+    # not seen the key it would warn and run all 10.
     model = _model(4, 1, "sigmoid")
-    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="binary_crossentropy")
     stop = keras.callbacks.EarlyStopping(monitor="val_roc_auc", mode="max", patience=0)
     cb = ROCAUC(validation_data=(X[60:], y[60:]))
-    h = model.fit(X[:60], y[:60], epochs=10, verbose=0, callbacks=[cb, stop]).history
-    assert 1 <= len(h["val_roc_auc"]) <= 10  # EarlyStopping saw the key (no warning path)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*val_roc_auc.*")  # "not available" would fail here
+        h = model.fit(X[:60], y[:60], epochs=10, verbose=0, callbacks=[cb, stop]).history
+    assert len(h["val_roc_auc"]) == 2 and h["val_roc_auc"][0] == h["val_roc_auc"][1]
+    assert stop.stopped_epoch == 1
+
+    # While it learns, training stops at the first epoch that does not beat the best so far.
+    model = _model(4, 1, "sigmoid")
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.5), loss="binary_crossentropy")
+    stop = keras.callbacks.EarlyStopping(monitor="val_roc_auc", mode="max", patience=0)
+    cb = ROCAUC(validation_data=(X[60:], y[60:]))
+    h = model.fit(X[:60], y[:60], epochs=10, verbose=0, callbacks=[cb, stop]).history["val_roc_auc"]
+    first_without_gain = next((i for i in range(1, 10) if h[i] <= max(h[:i])), None)
+    assert len(h) == (10 if first_without_gain is None else first_without_gain + 1)
 
 
 def test_copy_and_pickle_drop_model_and_handover_data():
@@ -187,11 +207,8 @@ def test_copy_and_pickle_drop_model_and_handover_data():
 @pytest.mark.parametrize("engine", ["auto", "keras"])
 def test_with_skdeep_classifier(engine):
     """Scores reach ``history_`` whichever training engine runs the epochs."""
-    skdeep = pytest.importorskip("skdeep")
-    if not hasattr(skdeep, "KerasClassifier"):
-        pytest.skip("skdeep.KerasClassifier not available yet")
     X, y = _binary_data(120)
-    clf = skdeep.KerasClassifier(
+    clf = KerasClassifier(
         hidden_layer_sizes=(8,), epochs=3, batch_size=16, validation_split=0.25,
         callbacks=[ROCAUC()], random_state=0, verbose=0, engine=engine,
     )

@@ -184,15 +184,6 @@ def test_plot_comparison_negated_errors_are_shown_positive():
     assert [t.get_text() for t in ax.get_yticklabels()][-1] == "Ridge"  # lowest error on top
 
 
-def _skdeep_available():
-    try:
-        from skdeep import KerasClassifier, KerasRegressor  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _skdeep_available(), reason="skdeep estimators not available yet")
 def test_default_models_and_compare_with_the_network():
     clf_models = default_models("classification", keras_params={"epochs": 3})
     assert list(clf_models) == ["KerasClassifier", "LogisticRegression", "RandomForest",

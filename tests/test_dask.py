@@ -5,22 +5,21 @@ module; the fixture stops it and checks that no process is left behind.
 """
 
 
+import distributed
 import joblib
 import numpy as np
+import psutil
 import pytest
+from distributed.diagnostics.plugin import SchedulerPlugin
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import (GridSearchCV, KFold, RandomizedSearchCV, StratifiedKFold,
                                      cross_validate)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-distributed = pytest.importorskip("distributed")
-psutil = pytest.importorskip("psutil")
-from distributed.diagnostics.plugin import SchedulerPlugin  # noqa: E402
+import dask_user_module  # (tests/ is on sys.path, as a user's package would be)
 
-import dask_user_module  # noqa: E402  (tests/ is on sys.path, as a user's package would be)
-
-from skdeep import KerasClassifier, KerasRegressor  # noqa: E402
+from skdeep import KerasClassifier, KerasRegressor
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::UserWarning:distributed.*"),
@@ -175,6 +174,7 @@ def _worker_rss():
     return psutil.Process().memory_info().rss / 2**20
 
 
+@pytest.mark.slow  # 34 s
 def test_worker_memory_stays_flat_over_a_40_fit_search(client, data):
     X, y = data
     search = GridSearchCV(
@@ -201,6 +201,7 @@ def _kill_search(flag):
         refit=False)
 
 
+@pytest.mark.slow  # 32 s
 def test_a_worker_killed_mid_search_is_rescheduled(client, data, tmp_path):
     X, y = data
     flag = tmp_path / "die"
@@ -232,6 +233,7 @@ _RECIPE = ("{k: __import__('os').environ.get(k) for k in "
            "('CUDA_VISIBLE_DEVICES', 'TF_FORCE_GPU_ALLOW_GROWTH', 'XLA_PYTHON_CLIENT_PREALLOCATE')}")
 
 
+@pytest.mark.slow  # 49 s: a cluster of its own
 def test_gpu_worker_recipe_by_configuration(data):
     # The accelerator recipe on CPU: one single-threaded worker per "device" (CUDA_VISIBLE_DEVICES
     # names a GPU this machine lacks, so the backends fall back to the CPU), memory growth on.

@@ -11,6 +11,7 @@ import weakref
 import joblib
 import keras
 import numpy as np
+import psutil
 import pytest
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import KFold, cross_val_score, cross_validate
@@ -266,9 +267,9 @@ def test_fit_changes_nothing_global(data):
         assert not tf_config.is_op_determinism_enabled()
 
 
+@pytest.mark.slow  # ~415 fits: 70 s (compiled) and 250 s (keras) on two busy cores
 @pytest.mark.parametrize("engine, n_fits", [("compiled", 100), ("keras", 25)])
 def test_memory_stays_flat_over_many_fits(data, engine, n_fits):
-    psutil = pytest.importorskip("psutil")
     X, y = data
     proc = psutil.Process()
 
@@ -287,7 +288,7 @@ def test_memory_stays_flat_over_many_fits(data, engine, n_fits):
     assert min(marks[1] - marks[0], marks[2] - marks[1]) < 6, f"RSS per {n_fits} fits: {marks} MiB"
 
 
-@pytest.mark.parametrize("engine", ["compiled", "keras"])
+@pytest.mark.parametrize("engine", ["compiled", pytest.param("keras", marks=pytest.mark.slow)])  # keras: 34 s
 def test_concurrent_fits_in_threads(data, engine):
     # Trainings overlap: one must not release what another's trace still needs.
     X, y = data

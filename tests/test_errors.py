@@ -188,3 +188,4 @@ def test_a_plain_function_as_loss():
 
     reg = KerasRegressor(hidden_layer_sizes=(4,), loss=l1, epochs=2, random_state=0).fit(X, X[:, 0])
     assert len(reg.history_["loss"]) == 2 and np.isfinite(reg.history_["loss"]).all()
+    assert reg.model_.loss.fn is l1  # the user's function is what trains, not a default in its place

@@ -249,7 +249,17 @@ def test_two_unit_softmax_head_for_binary(cancer):
         return keras.Sequential([keras.Input((n_features_in,)), keras.layers.Dense(2, activation="softmax")])
 
     clf = KerasClassifier(model=build, **{**FAST, "hidden_layer_sizes": ()}).fit(X, y)
-    assert clf.predict_proba(X).shape == (len(X), 2)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    # The target follows the head: one-hot rows for a categorical loss, class indices for a sparse one.
+    enc = clf.target_encoder_
+    assert enc.n_outputs_ == 2 and enc.one_hot_ and "categorical_crossentropy" in repr(clf.model_.loss)
+    np.testing.assert_array_equal(enc.transform(y[:4]), np.eye(2)[y[:4]])
+    sparse = KerasClassifier(model=build, loss="sparse_categorical_crossentropy", **{**FAST, "epochs": 1}).fit(X, y)
+    assert sparse.target_encoder_.n_outputs_ == 2 and not sparse.target_encoder_.one_hot_
+    np.testing.assert_array_equal(sparse.target_encoder_.transform(y[:4]), y[:4])
 
 
 def test_perceptron_and_architecture_options(cancer):

@@ -6,8 +6,8 @@ log-odds ~5e-7; multiclass probability ~1e-7, log-odds ~7e-7, logits ~5e-8;
 regression (target scale ~4) ~1e-6. The tolerances below leave 10-100x room.
 
 Two slower checks (shap's numba-compiled Exact/Permutation explainers, ~20 s of
-compilation, and the JAX backend in a subprocess) run only when the environment
-variable SKDEEP_SLOW_TESTS=1 is set.
+compilation, and the JAX backend in a subprocess) are marked ``slow``: they run
+only when the environment variable SKDEEP_SLOW_TESTS=1 is set (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -48,9 +48,6 @@ from skdeep.explain import (  # noqa: E402
     plot_waterfall,
 )
 
-SLOW = pytest.mark.skipif(
-    os.environ.get("SKDEEP_SLOW_TESTS") != "1", reason="set SKDEEP_SLOW_TESTS=1 to run"
-)
 N_ROWS, N_BACKGROUND, N_EXPLAIN = 300, 50, 10
 COLUMNS = ["a", "b", "c", "d", "e", "f"]  # only a and b matter
 TOLERANCE = {"probability": 1e-5, "log_odds": 1e-4, "raw": 1e-4}
@@ -353,6 +350,11 @@ def _tick_labels(fig):
     return labels - {""}
 
 
+def _texts(fig):
+    """Every text drawn on a figure's axes (tick labels and annotations), sorted."""
+    return sorted(t.get_text() for ax in fig.axes for t in [*ax.texts, *ax.get_yticklabels()])
+
+
 def test_plots_return_figures_with_top_k_features(networks, data):
     classifier, regressor = networks["binary"], networks["regression"]
     background, X = _rows(classifier, data["X"])
@@ -385,9 +387,16 @@ def test_plots_of_multiclass_explanations(networks, data):
     background, X = _rows(model, data["X"])
     explanation = explain(model, background, X)
     try:
-        assert isinstance(plot_bar(explanation, top_k=4), Figure)  # |SHAP| averaged over classes
-        assert isinstance(plot_beeswarm(explanation, class_index=2, top_k=4), Figure)
-        assert isinstance(plot_waterfall(explanation, row=3), Figure)  # the row's top class
+        # four features and the rest summed; x0 and x1 (a and b, numpy input) are the ones that matter
+        for fig in (plot_bar(explanation, top_k=4),  # |SHAP| averaged over classes
+                    plot_beeswarm(explanation, class_index=2, top_k=4)):
+            labels = _tick_labels(fig)
+            assert len(labels) == 5 and {"x0", "x1", "Sum of 2 other features"} <= labels, labels
+        # without class_index, a row's waterfall shows its top class (and only that one)
+        top = int(np.argmax(model.predict_proba(X[3:4])))
+        shown = _texts(plot_waterfall(explanation, row=3))
+        assert shown == _texts(plot_waterfall(explanation, row=3, class_index=top))
+        assert shown != _texts(plot_waterfall(explanation, row=3, class_index=(top + 1) % 3))
         with pytest.raises(ValueError, match="class_index"):
             plot_decision(explanation)
         with pytest.raises(ValueError, match="neither a class label"):
@@ -396,7 +405,7 @@ def test_plots_of_multiclass_explanations(networks, data):
         plt.close("all")
 
 
-@SLOW
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["exact", "permutation"])
 def test_numba_explainers_agree_with_linear_shap(data, method):
     X = data["X"].to_numpy()
@@ -407,7 +416,7 @@ def test_numba_explainers_agree_with_linear_shap(data, method):
     np.testing.assert_allclose(other.values, linear.values, atol=1e-8)
 
 
-@SLOW
+@pytest.mark.slow
 def test_jax_backend_uses_a_model_agnostic_explainer():
     script = textwrap.dedent(
         """

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 
+import dask.array as da
 import numpy as np
 import pytest
 
@@ -42,7 +43,6 @@ def test_memmap_over_the_host_budget_trains_like_memory(data, engine):
 
 
 def test_dask_array_is_computed_chunk_by_chunk(data):
-    da = pytest.importorskip("dask.array")
     X, y, _ = data
     target = X[:, 0] * 2.0 + 1.0
     ref = KerasRegressor(**PARAMS).fit(X, target)
@@ -56,7 +56,6 @@ def test_dask_array_is_computed_chunk_by_chunk(data):
 
 
 def test_dask_array_of_unknown_size_is_refused_clearly(data):
-    da = pytest.importorskip("dask.array")
     X, y, _ = data
     dx = da.from_array(X, chunks=(300, 10))
     unknown = dx[dx[:, 0] > -10]  # the same rows, but Dask cannot know how many
@@ -133,8 +132,8 @@ _PEAK = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # 37 s: a 96 MB memmap, trained in a subprocess
 def test_memmap_larger_than_the_budget_trains_in_bounded_memory(tmp_path):
-    pytest.importorskip("psutil")
     n, d = 400_000, 60  # 96 MB of float32 features
     path, y_path = tmp_path / "X.npy", tmp_path / "y.npy"
     X = np.lib.format.open_memmap(path, mode="w+", dtype="float32", shape=(n, d))

@@ -14,6 +14,7 @@ from sklearn.exceptions import NotFittedError  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
+import skdeep  # noqa: E402
 from skdeep.plot import plot_history, plot_network  # noqa: E402
 
 HISTORY = {
@@ -197,9 +198,6 @@ def test_network_errors():
 
 
 def test_network_of_fitted_skdeep_estimator():
-    skdeep = pytest.importorskip("skdeep")
-    if not hasattr(skdeep, "KerasClassifier"):
-        pytest.skip("skdeep.KerasClassifier not available yet")
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 5)).astype("float32")
     y = (X[:, 0] > 0).astype(int)

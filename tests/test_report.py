@@ -25,7 +25,7 @@ from html.parser import HTMLParser
 import pytest
 
 from skdeep.cli import main
-from skdeep.report import Settings, load_dataset
+from skdeep.report import Settings, build_models, load_dataset
 from skdeep.report._html import comparison_table, contributions_table, importance_table
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -124,10 +124,18 @@ def test_binary_report_structure(binary_report):
     body = " ".join(page.text)
     for model in ("KerasClassifier", "LogisticRegression", "RandomForest", "HistGradientBoosting"):
         assert model in body
-    assert "Decision plot of row" in body and "worst" in body
+    # two explained rows, the first of each predicted class, each with its heading (classes by name,
+    # the predicted one's probability) and its own decision plot
+    rows = re.findall(r"Row (\d+): predicted (\w+) \(p=([0-9.]+)\), true (\w+)", body)
+    labels = set(load_dataset("breast_cancer").class_names)
+    assert len(rows) == 2 and {predicted for _, predicted, _, _ in rows} == labels
+    for index, predicted, p, true in rows:
+        assert true in labels and 0.5 <= float(p) <= 1.0
+        assert f"Decision plot of row {index}." in body
     assert "Command: " in body and "skdeep report --dataset breast_cancer" in body
 
 
+@pytest.mark.slow  # 47 s: two more full reports
 def test_regression_and_multiclass_reports(tmp_path_factory):
     _, text = _make_report(tmp_path_factory, "diabetes", "--rows", "1", "--models", "linear")
     page = _Page(text)
@@ -165,12 +173,28 @@ def test_html_pieces_escape_text():
 
 
 def test_report_settings_default_to_the_estimators_recipe():
-    """The README demo runs the estimator's own defaults on 5 folds."""
-    settings = Settings()
-    assert settings.epochs is None and settings.hidden_layer_sizes is None and settings.cv == 5
-    assert "default recipe" in settings.network_text()
-    assert "30 epochs" in Settings(epochs=30).network_text()
-    assert load_dataset("breast_cancer").X.shape == (569, 30)
+    """The README demo runs the estimator's own defaults on 5 folds; options override only themselves."""
+    from sklearn.pipeline import Pipeline
+
+    from skdeep import KerasClassifier
+
+    dataset = load_dataset("breast_cancer")
+    assert dataset.X.shape == (569, 30)
+
+    def network(settings):
+        net = build_models(dataset, settings, names=("network",))["KerasClassifier"]
+        return net[-1] if isinstance(net, Pipeline) else net
+
+    defaults = KerasClassifier().get_params()
+    built = network(Settings()).get_params()
+    differing = {k for k in defaults if built[k] != defaults[k]}
+    assert differing <= {"random_state", "verbose"}, {k: built[k] for k in differing}
+    assert "default recipe" in Settings().network_text()
+    overridden = network(Settings(epochs=30, hidden_layer_sizes=(8,))).get_params()
+    assert overridden["epochs"] == 30 and overridden["hidden_layer_sizes"] == (8,)
+    assert overridden["batch_size"] == defaults["batch_size"]
+    assert Settings(epochs=30).network_text() == "30 epochs (otherwise skdeep's default recipe)"
+    assert Settings().cv == 5  # the README's "5-fold CV"
 
 
 # -- a real browser -----------------------------------------------------------

@@ -63,6 +63,7 @@ def test_another_thread_drawing_from_random_changes_nothing(data, params):
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow  # 32 s: a fresh interpreter
 def test_fresh_process_fits_like_a_used_one(data):
     # The first fit of a process against a fit after other fits (and other seeds) in this one.
     X, y = data

@@ -208,7 +208,7 @@ def test_label_smoothing_multiclass_uses_one_hot_targets():
     X, y = mixed_frame()
     y3 = y + (X["flag"].to_numpy() * 1)
     clf = KerasClassifier(label_smoothing=0.1, **FAST).fit(X, y3)
-    assert clf.target_encoder_.one_hot and clf.n_outputs_ == 3
+    assert clf.target_encoder_.one_hot_ and clf.n_outputs_ == 3
     assert clf.model_.loss.get_config()["label_smoothing"] == 0.1
     binary = KerasClassifier(label_smoothing=0.1, **FAST).fit(X, y)
     assert binary.n_outputs_ == 1 and binary.model_.loss.get_config()["label_smoothing"] == 0.1
