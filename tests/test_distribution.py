@@ -12,6 +12,10 @@ import pytest
 SCRIPT = Path(__file__).with_name("distributed_fit.py")
 
 
+# A fresh interpreter per backend (~30 s each on two cores): opt-in, as every slow test.
+slow = pytest.mark.slow
+
+
 @pytest.fixture(scope="module", params=["jax", "tensorflow"])
 def run(request):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -22,12 +26,14 @@ def run(request):
     return request.param, json.loads(line[len("RESULT "):])
 
 
+@slow
 def test_two_devices_share_every_batch(run):
     _, out = run
     assert out["many"]["replicas"] == [2] * 6
     assert out["one"]["replicas"] == out["keras_one"]["replicas"] == [1] * 6
 
 
+@slow
 def test_two_devices_reach_the_same_loss_within_one_percent(run):
     _, out = run
     # Same batches, same mean gradient: only the order of float additions differs.
@@ -37,6 +43,7 @@ def test_two_devices_reach_the_same_loss_within_one_percent(run):
     np.testing.assert_allclose(out["many"]["proba"], out["one"]["proba"], atol=1e-3)
 
 
+@slow
 def test_the_fitted_model_is_an_ordinary_single_device_model(run):
     _, out = run
     assert out["many"]["model_type"] == out["one"]["model_type"]
