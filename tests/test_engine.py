@@ -288,7 +288,7 @@ def test_memory_stays_flat_over_many_fits(data, engine, n_fits):
     assert min(marks[1] - marks[0], marks[2] - marks[1]) < 6, f"RSS per {n_fits} fits: {marks} MiB"
 
 
-@pytest.mark.parametrize("engine", ["compiled", pytest.param("keras", marks=pytest.mark.slow)])  # keras: 34 s
+@pytest.mark.parametrize("engine", ["compiled", "keras"])
 def test_concurrent_fits_in_threads(data, engine):
     # Trainings overlap: one must not release what another's trace still needs.
     X, y = data

@@ -15,7 +15,8 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from skdeep._targets import ClassifierTargetEncoder, RegressorTargetEncoder
-from skdeep.scikeras.utils.transformers import ClassifierLabelEncoder, TargetReshaper, is_categorical_crossentropy
+from skdeep.scikeras.utils.transformers import (ClassifierLabelEncoder, TargetReshaper,
+                                                 is_categorical_crossentropy)
 from skdeep.scikeras.utils.transformers import RegressorTargetEncoder as ScikerasRegressorTargetEncoder
 
 
