@@ -8,55 +8,58 @@ import json
 import os
 import sys
 
-backend, n = sys.argv[1], int(sys.argv[2])
-os.environ["KERAS_BACKEND"] = backend
-if backend == "jax":
-    os.environ["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={n}"
-else:
-    import tensorflow as tf
 
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * n)
+def main(backend: str, n: int) -> None:
+    os.environ["KERAS_BACKEND"] = backend
+    if backend == "jax":
+        os.environ["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={n}"
+    else:
+        import tensorflow as tf
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.datasets import load_breast_cancer  # noqa: E402
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * n)
 
-from skdeep import KerasClassifier  # noqa: E402
+    import keras
+    import numpy as np
+    from sklearn.datasets import load_breast_cancer
+
+    from skdeep import KerasClassifier
+
+    class Replicas(keras.callbacks.Callback):
+        """How many devices hold the weights and share the batch while ``fit`` runs."""
+
+        seen: list = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            if keras.backend.backend() == "jax":
+                Replicas.seen.append(len(self.model.trainable_variables[0].value.sharding.device_set))
+            else:
+                import tensorflow as tf
+
+                Replicas.seen.append(tf.distribute.get_strategy().num_replicas_in_sync)
+
+    X, y = load_breast_cancer(return_X_y=True)
+    # 569 rows: the last training batch of each epoch and of the validation split
+    # is uneven, so padding on JAX is exercised.
+    kw = dict(hidden_layer_sizes=(32,), dropout=0.0, epochs=6, batch_size=32, random_state=0,
+              validation_split=0.1, metrics=["accuracy"])
+    out = {}
+    for name, extra in {"one": {}, "keras_one": {"engine": "keras"}, "many": {"distribution": "auto"}}.items():
+        Replicas.seen = []
+        clf = KerasClassifier(callbacks=[Replicas()], **kw, **extra).fit(X, y)
+        kernel = clf.model_.trainable_variables[0]
+        out[name] = {
+            "loss": clf.history_["loss"], "val_loss": clf.history_["val_loss"],
+            "proba": clf.predict_proba(X[:20]).tolist(), "replicas": Replicas.seen,
+            "model_type": type(kernel).__name__,
+            "model_devices": (len(kernel.value.sharding.device_set) if backend == "jax" else 1),
+        }
+    # A distributed fit continues on one device (warm start) and the other way round.
+    clf = KerasClassifier(**kw, distribution=n, warm_start=True).fit(X, y)
+    clf.set_params(distribution=None).fit(X, y)
+    out["warm"] = {"n_iter": clf.n_iter_, "finite": bool(np.isfinite(clf.predict_proba(X)).all())}
+    print("RESULT " + json.dumps(out))
 
 
-class Replicas(keras.callbacks.Callback):
-    """How many devices hold the weights and share the batch while ``fit`` runs."""
-
-    seen: list = []
-
-    def on_epoch_end(self, epoch, logs=None):
-        if keras.backend.backend() == "jax":
-            Replicas.seen.append(len(self.model.trainable_variables[0].value.sharding.device_set))
-        else:
-            import tensorflow as tf
-
-            Replicas.seen.append(tf.distribute.get_strategy().num_replicas_in_sync)
-
-
-X, y = load_breast_cancer(return_X_y=True)
-# 569 rows: the last training batch of each epoch and of the validation split
-# is uneven, so padding on JAX is exercised.
-kw = dict(hidden_layer_sizes=(32,), dropout=0.0, epochs=6, batch_size=32, random_state=0,
-          validation_split=0.1, metrics=["accuracy"])
-out = {}
-for name, extra in {"one": {}, "keras_one": {"engine": "keras"}, "many": {"distribution": "auto"}}.items():
-    Replicas.seen = []
-    clf = KerasClassifier(callbacks=[Replicas()], **kw, **extra).fit(X, y)
-    kernel = clf.model_.trainable_variables[0]
-    out[name] = {
-        "loss": clf.history_["loss"], "val_loss": clf.history_["val_loss"],
-        "proba": clf.predict_proba(X[:20]).tolist(), "replicas": Replicas.seen,
-        "model_type": type(kernel).__name__,
-        "model_devices": (len(kernel.value.sharding.device_set) if backend == "jax" else 1),
-    }
-# A distributed fit continues on one device (warm start) and the other way round.
-clf = KerasClassifier(**kw, distribution=n, warm_start=True).fit(X, y)
-clf.set_params(distribution=None).fit(X, y)
-out["warm"] = {"n_iter": clf.n_iter_, "finite": bool(np.isfinite(clf.predict_proba(X)).all())}
-print("RESULT " + json.dumps(out))
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]))
