@@ -102,6 +102,7 @@ def models(name: str, task: str, X: pd.DataFrame) -> dict:
 
 
 def run_one(name: str, model_name: str) -> dict:
+    from skdeep import _columns as C
     from skdeep.compare import categorical_frame, compare, describe_preprocessing
 
     X, y, task = load(name)
@@ -115,8 +116,8 @@ def run_one(name: str, model_name: str) -> dict:
         "categorical": int(sum(isinstance(t, pd.CategoricalDtype) for t in X.dtypes)),
         "missing": bool(X.isna().any().any()),
         "folds": df.attrs["fold_scores"][model_name],
-        "fit_time_mean": float(row["fit_time_mean"]),
-        "fit_times": df.attrs["fold_times"][model_name]["fit_time"],
+        "fit_time_mean": float(row[C.mean(C.FIT_TIME)]),  # the key of tabular_results.json
+        "fit_times": df.attrs["fold_times"][model_name][C.FIT_TIME],
         "wall": time.perf_counter() - t0,
         "preprocessing": describe_preprocessing(est),
     }
