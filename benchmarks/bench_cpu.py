@@ -236,8 +236,15 @@ class SkdeepRunner(SklearnStyleRunner):
         import skdeep
 
         cls = skdeep.KerasClassifier if task == "clf" else skdeep.KerasRegressor
+        # The same plain network as the other contenders: skdeep's tabular recipe (periodic
+        # embeddings, robust scaling, dropout, cosine decay, early stopping, label smoothing)
+        # turned off, so the rows compare engines, not recipes.
+        plain = dict(dropout=0.0, numeric_transform=None, numeric_embedding=None, learning_rate_schedule=None,
+                     early_stopping=False)
+        if cls.__name__ == "KerasClassifier":
+            plain["label_smoothing"] = 0.0
         return cls(hidden_layer_sizes=hidden, activation="relu", optimizer="adam", learning_rate=lr,
-                   batch_size=BATCH, epochs=self.epochs, random_state=0, verbose=0, engine=self.engine)
+                   batch_size=BATCH, epochs=self.epochs, random_state=0, verbose=0, engine=self.engine, **plain)
 
     def final_loss(self, est):
         return float(est.history_["loss"][-1])
@@ -727,7 +734,9 @@ def write_markdown(args, info, headers, rows, ratio_headers, ratio_rows, ref_nam
         "loss='binary_crossentropy', batch_size=32, epochs=..., verbose=0)`, seeded with "
         "`keras.utils.set_random_seed(0)` (its own `random_state=` turns on TF op determinism, which is slower).",
         "- skdeep: `KerasClassifier(hidden_layer_sizes=(64, 32), activation='relu', optimizer='adam', "
-        f"learning_rate=1e-3, batch_size=32, epochs=..., random_state=0, verbose=0, engine=...)`; "
+        f"learning_rate=1e-3, batch_size=32, epochs=..., random_state=0, verbose=0, engine=..., dropout=0, "
+        "numeric_transform=None, numeric_embedding=None, learning_rate_schedule=None, early_stopping=False, "
+        "label_smoothing=0)` (the tabular recipe off: the same plain network as the others); "
         f"rows run: {args.skdeep_variants}. skdeep keeps compiled trainers in a process-wide cache keyed by "
         "architecture/optimizer/batch size/n_features (learning rate excluded), so CV folds and grid points "
         "reuse one compilation. `skdeep` rows keep that cache across repetitions (a long-running session; "
