@@ -19,12 +19,13 @@ from ._shuffle import epoch_order
 
 
 def padded(x, y, sample_weight, pad_to: int):
-    """A batch whose row count is a multiple of ``pad_to``, the same loss and metrics.
+    """A batch whose row count is a multiple of ``pad_to``, with the same loss and gradient.
 
     Data-parallel JAX splits each batch evenly among the devices. The batch is
     completed with copies of its first row at weight zero, and the real rows'
     weights are scaled by ``padded / real`` rows, so the loss (a weighted sum
     over the padded batch size) and its gradient equal the unpadded batch's.
+    Epoch averages that Keras weights by batch size count the padded rows.
     """
     n = x.shape[0]
     extra = -n % pad_to
