@@ -22,7 +22,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -94,56 +93,13 @@ def grid_on_dask(repeats: int) -> dict:
     }
 
 
-_PEAK = textwrap.dedent("""
-    import json, sys, threading
-    import numpy as np, psutil
-    import skdeep
-    from skdeep import KerasClassifier
-
-    path, y_path, mode = sys.argv[1:4]
-    y = np.load(y_path)
-    params = dict(hidden_layer_sizes=(16,), epochs=2, batch_size=4096, random_state=0)
-    KerasClassifier(**params).fit(np.load(path, mmap_mode="r")[:8192].copy(), y[:8192])  # traces, caches
-    proc = psutil.Process()
-    base, peak, stop = proc.memory_info().rss, [0], threading.Event()
-
-    def sample():
-        while not stop.is_set():
-            peak[0] = max(peak[0], proc.memory_info().rss)
-            stop.wait(0.002)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    t = __import__("time").perf_counter()
-    with skdeep.config_context(host_budget_bytes=8 * 2**20):
-        X = np.load(path, mmap_mode="r") if mode == "memmap" else np.load(path)
-        est = KerasClassifier(**params).fit(X, y)
-        proba = est.predict_proba(X)
-    seconds = __import__("time").perf_counter() - t
-    stop.set()
-    sampler.join()
-    print(json.dumps({"peak": peak[0] - base, "seconds": seconds, "loss": est.history_["loss"]}))
-""")
-
-
 def memmap_peak() -> dict:
-    n, d = 400_000, 60
+    """``benchmarks/memmap_peak.py`` in a fresh process: the memmap's and the in-memory fit's peaks."""
     with tempfile.TemporaryDirectory() as tmp:
-        path, y_path = os.path.join(tmp, "X.npy"), os.path.join(tmp, "y.npy")
-        X = np.lib.format.open_memmap(path, mode="w+", dtype="float32", shape=(n, d))
-        rng = np.random.default_rng(0)
-        for start in range(0, n, 50_000):
-            X[start : start + 50_000] = rng.normal(size=(50_000, d))
-        np.save(y_path, (X[:, 0] - X[:, 1] > 0).astype("int8"))
-        X.flush()
-        del X
         env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
-        out = {}
-        for mode in ("memmap", "memory"):
-            run = subprocess.run([sys.executable, "-c", _PEAK, path, y_path, mode],
-                                 capture_output=True, text=True, env=env, check=True)
-            out[mode] = json.loads(run.stdout.strip().splitlines()[-1])
-    return {"data_bytes": n * d * 4, **out}
+        run = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "memmap_peak.py"), tmp],
+                             capture_output=True, text=True, env=env, check=True)
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def report(grid: dict, mm: dict, repeats: int) -> str:
@@ -174,7 +130,8 @@ def report(grid: dict, mm: dict, repeats: int) -> str:
         f"| Dask / `n_jobs=1` (warm; target <= 1.3) | {dask / seq:.2f} |",
         "",
         f"Memmap larger than the host budget: {mm['data_bytes'] / 1e6:.0f} MB of float32 features "
-        "(400,000 x 60), `host_budget_bytes` 8 MiB, KerasClassifier(hidden (16,), batch 4096, 2 epochs), "
+        "(400,000 x 60), `host_budget_bytes` 8 MiB, KerasClassifier(hidden (16,), batch 4096, 2 epochs, no "
+        "periodic embeddings, no early stopping), "
         "fit + predict_proba in a fresh process after a warm-up fit; peak RSS growth sampled every 2 ms.",
         "",
         "| input | peak RSS growth | / data size (target < 0.5) | fit + predict | same loss history |",
@@ -183,7 +140,7 @@ def report(grid: dict, mm: dict, repeats: int) -> str:
     for mode in ("memmap", "memory"):
         r = mm[mode]
         lines.append(f"| {mode} | {r['peak'] / mib:.0f} MiB | {r['peak'] / mm['data_bytes']:.2f} | "
-                     f"{r['seconds']:.1f} s | {'yes' if r['loss'] == mm['memmap']['loss'] else 'NO'} |")
+                     f"{r['seconds']:.1f} s | {'yes' if r['history'] == mm['memmap']['history'] else 'NO'} |")
     return "\n".join(lines) + "\n"
 
 

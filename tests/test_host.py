@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 
 import dask.array as da
 import numpy as np
@@ -96,62 +95,17 @@ def test_host_budget_is_a_positive_int():
     assert skdeep.get_config()["host_budget_bytes"] == 1 << 30
 
 
-_PEAK = textwrap.dedent("""
-    import json, sys, threading
-    import numpy as np, psutil
-    import skdeep
-    from skdeep import KerasClassifier
-
-    path, y_path = sys.argv[1:3]
-    y = np.load(y_path)
-    # numeric_embedding=None: periodic embeddings of 60 columns at batch 4096 take ~50 MB of
-    # activations per step, which is the network's memory, not the data's that this measures.
-    params = dict(hidden_layer_sizes=(16,), epochs=2, batch_size=4096, numeric_embedding=None,
-                  early_stopping=False, random_state=0)  # in memory, "auto" would hold rows out
-    KerasClassifier(**params).fit(np.load(path, mmap_mode="r")[:8192].copy(), y[:8192])  # traces, caches
-    proc = psutil.Process()
-    base, peak, stop = proc.memory_info().rss, [0], threading.Event()
-
-    def sample():
-        while not stop.is_set():
-            peak[0] = max(peak[0], proc.memory_info().rss)
-            stop.wait(0.002)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    with skdeep.config_context(host_budget_bytes=8 * 2**20):
-        X = np.load(path, mmap_mode="r")
-        est = KerasClassifier(**params).fit(X, y)
-        proba = est.predict_proba(X)
-    stop.set()
-    sampler.join()
-    streamed = {"history": est.history_, "proba": proba[::997].tolist(), "peak": peak[0] - base}
-    in_memory = KerasClassifier(**params).fit(np.load(path), y)  # the same rows, read whole
-    print(json.dumps({"streamed": streamed, "history": in_memory.history_,
-                      "proba": in_memory.predict_proba(np.load(path))[::997].tolist()}))
-""")
-
-
 @pytest.mark.slow  # 37 s: a 96 MB memmap, trained in a subprocess
 def test_memmap_larger_than_the_budget_trains_in_bounded_memory(tmp_path):
-    n, d = 400_000, 60  # 96 MB of float32 features
-    path, y_path = tmp_path / "X.npy", tmp_path / "y.npy"
-    X = np.lib.format.open_memmap(path, mode="w+", dtype="float32", shape=(n, d))
-    rng = np.random.default_rng(0)
-    for start in range(0, n, 50_000):
-        X[start : start + 50_000] = rng.normal(size=(min(50_000, n - start), d))
-    y = (X[:, 0] - X[:, 1] > 0).astype("int8")
-    X.flush()
-    del X
-    np.save(y_path, y)
+    # benchmarks/memmap_peak.py writes a 96 MB memmap and fits it under an 8 MiB host budget,
+    # then the same rows in memory, in a fresh process (the RESULTS.md row runs the same script).
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "TF_CPP_MIN_LOG_LEVEL": "3"}
-    out = subprocess.run([sys.executable, "-c", _PEAK, str(path), str(y_path)],
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "memmap_peak.py"), str(tmp_path)],
                          capture_output=True, text=True, env=env, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    data_bytes = n * d * 4
-    streamed = result["streamed"]
-    assert streamed["peak"] < data_bytes / 2, f"peak RSS growth {streamed['peak'] / 2**20:.0f} MiB"
-    assert streamed["history"] == result["history"]
-    np.testing.assert_array_equal(streamed["proba"], result["proba"])
+    streamed, in_memory = result["memmap"], result["memory"]
+    assert streamed["peak"] < result["data_bytes"] / 2, f"peak RSS growth {streamed['peak'] / 2**20:.0f} MiB"
+    assert streamed["history"] == in_memory["history"]
+    np.testing.assert_array_equal(streamed["proba"], in_memory["proba"])
