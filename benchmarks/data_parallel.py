@@ -36,13 +36,9 @@ EPOCHS, BATCH = 60, 64
 def child(backend: str, n: int) -> None:
     """Runs in a fresh process: the device count is fixed when the backend starts."""
     os.environ["KERAS_BACKEND"] = backend
-    if backend == "jax":
-        os.environ["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={n}"
-    else:
-        import tensorflow as tf
+    from skdeep.scaling import virtual_cpu_devices
 
-        cpu = tf.config.list_physical_devices("CPU")[0]
-        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * n)
+    virtual_cpu_devices(n)
     from sklearn.datasets import load_breast_cancer
     from sklearn.preprocessing import StandardScaler
 

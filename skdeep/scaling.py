@@ -79,3 +79,50 @@ def device_worker_specs(devices: Sequence[int | str], **nanny_options) -> dict[s
         f"device-{d}": {"cls": Nanny, "options": {"nthreads": 1, "env": worker_env(d), **nanny_options}}
         for d in devices
     }
+
+
+def virtual_cpu_devices(n: int) -> None:
+    """Split this process's CPU into ``n`` devices, to try ``distribution=`` without accelerators.
+
+    Data-parallel training (``KerasClassifier(distribution="auto")``) spreads
+    each batch over the devices the backend sees; on a machine without
+    accelerators that is one CPU. This asks the backend named by
+    ``KERAS_BACKEND`` (TensorFlow by default) for ``n`` CPU devices instead,
+    as skdeep's own tests and ``benchmarks/data_parallel.py`` do. The devices
+    share the same cores, so it checks results, not speed.
+
+    Call it before Keras starts its backend (before the first fit or Keras
+    import on JAX; before TensorFlow's devices are initialised on TensorFlow).
+
+    Parameters
+    ----------
+    n : int
+        Number of CPU devices, at least 1.
+
+    Raises
+    ------
+    RuntimeError
+        When the backend has already started.
+    ValueError
+        For a backend other than JAX or TensorFlow, or ``n < 1``.
+    """
+    import os
+    import sys
+
+    if int(n) < 1:
+        raise ValueError(f"n must be at least 1; got {n!r}.")
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if backend == "jax":
+        if "jax" in sys.modules:
+            raise RuntimeError("virtual_cpu_devices must be called before JAX is imported.")
+        flags = os.environ.get("XLA_FLAGS", "")
+        os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={int(n)}".strip()
+    elif backend == "tensorflow":
+        import tensorflow as tf  # the backend asked for; this function's whole job
+
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        # Raises RuntimeError once TensorFlow's devices are initialised.
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * int(n))
+    else:
+        raise ValueError(f"virtual_cpu_devices supports the JAX and TensorFlow backends; KERAS_BACKEND is "
+                         f"{backend!r}.")

@@ -11,13 +11,9 @@ import sys
 
 def main(backend: str, n: int) -> None:
     os.environ["KERAS_BACKEND"] = backend
-    if backend == "jax":
-        os.environ["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={n}"
-    else:
-        import tensorflow as tf
+    from skdeep.scaling import virtual_cpu_devices
 
-        cpu = tf.config.list_physical_devices("CPU")[0]
-        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * n)
+    virtual_cpu_devices(n)
 
     import keras
     import numpy as np

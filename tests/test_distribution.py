@@ -62,3 +62,15 @@ def test_distribution_asks_for_devices_it_does_not_have():
     a = KerasClassifier(hidden_layer_sizes=(4,), epochs=2, random_state=0, distribution="auto").fit(X, y)
     b = KerasClassifier(hidden_layer_sizes=(4,), epochs=2, random_state=0).fit(X, y)
     np.testing.assert_allclose(a.history_["loss"], b.history_["loss"])
+
+
+def test_virtual_cpu_devices_refuses_a_started_backend():
+    from skdeep import KerasClassifier
+    from skdeep.scaling import virtual_cpu_devices
+
+    with pytest.raises(ValueError, match="at least 1"):
+        virtual_cpu_devices(0)
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    KerasClassifier(hidden_layer_sizes=(2,), epochs=1).fit(X, np.arange(20) % 2)  # the backend has started
+    with pytest.raises(RuntimeError):
+        virtual_cpu_devices(2)
