@@ -71,7 +71,11 @@ def check_finite(epoch: int, logs: dict, variables) -> None:
     """Stop training, with a clear error, once the loss or a weight is not finite."""
     reason = divergence(epoch, logs, variables)
     if reason:
-        raise ValueError(f"{reason}. The model would predict NaN. {_ADVICE}")
+        raise _diverged(reason)
+
+
+def _diverged(reason: str) -> ValueError:
+    return ValueError(f"{reason}. The model would predict NaN. {_ADVICE}")
 
 
 class FiniteGuard(keras.callbacks.Callback):
@@ -106,7 +110,7 @@ class FiniteGuard(keras.callbacks.Callback):
                     self.state = [np.array(ops.convert_to_numpy(v.value)) for v in self._variables()]
             return
         if self.on_divergence == "raise" or self.state is None:
-            raise ValueError(f"{reason}. The model would predict NaN. {_ADVICE}")
+            raise _diverged(reason)
         self.diverged = reason
         self.model.stop_training = True
 

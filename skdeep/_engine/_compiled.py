@@ -17,6 +17,7 @@ from .._chunks import in_chunks
 from .._numerics import FiniteGuard
 from . import _cache
 from ._loop import fit_loop
+from ._trainer import copy_metric_state
 
 
 def train(model, data, *, loss, metrics, epochs, initial_epoch, batch_size, callbacks, verbose, seed,
@@ -26,10 +27,7 @@ def train(model, data, *, loss, metrics, epochs, initial_epoch, batch_size, call
     callbacks = list(callbacks) if check else [*callbacks, FiniteGuard(on_divergence)]
     trainer = _cache.acquire(model, loss, metrics, batch_size, data.x.shape[1])
     try:
-        for mine, given in zip(trainer.metrics, metrics, strict=True):
-            # Fresh metric state of this fit, e.g. the target units of InTargetUnits.
-            for dst, src in zip(mine.variables, given.variables, strict=True):
-                dst.assign(src.value)
+        copy_metric_state(trainer.metrics, metrics)  # this fit's, e.g. its target units
         return fit_loop(trainer, model, data, epochs=epochs, initial_epoch=initial_epoch,
                         callbacks=callbacks, verbose=verbose, seed=seed, check=check)
     finally:

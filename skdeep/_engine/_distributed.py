@@ -20,8 +20,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from .._state import seeded
 from . import _keras_fit
+from ._trainer import copy_metric_state, state_variables, template
 
 
 def devices(distribution) -> list[str] | None:
@@ -57,30 +57,21 @@ def _scope(device_names: list[str]):
     return tf.distribute.MirroredStrategy(devices=device_names).scope()
 
 
-def _state(model: keras.Model) -> list:
-    return [*model.variables, *model.optimizer.variables]
-
-
 def _copy(src: keras.Model, dst: keras.Model) -> None:
-    for s, d in zip(_state(src), _state(dst), strict=True):
+    """Weights and optimizer state, through the host (the two live under different device layouts)."""
+    for s, d in zip(state_variables(src, src.optimizer), state_variables(dst, dst.optimizer), strict=True):
         d.assign(np.asarray(keras.ops.convert_to_numpy(s.value)))
 
 
 def _replica(model: keras.Model, loss, metrics) -> keras.Model:
     """``model`` recreated in the current distribution scope, compiled alike, with its state."""
-    try:
-        with seeded(0):  # initial weights are overwritten below; leave Python's RNG alone
-            replica = keras.models.clone_model(model)
-    except Exception as exc:
-        raise ValueError(
-            f"distribution needs a network Keras can clone (a Sequential or functional model); "
-            f"{type(model).__name__} cannot be: {exc}") from exc
+    replica = template(model)
+    if replica is model:
+        raise ValueError(f"distribution needs a network Keras can clone (a Sequential or functional model); "
+                         f"{type(model).__name__} cannot be.")
     optimizer = type(model.optimizer).from_config(model.optimizer.get_config())
     own_metrics = [type(m).from_config(m.get_config()) for m in metrics]
-    for mine, given in zip(own_metrics, metrics, strict=True):
-        # State that is not config, e.g. the target units of InTargetUnits.
-        for dst, src in zip(mine.variables, given.variables, strict=True):
-            dst.assign(src.value)
+    copy_metric_state(own_metrics, metrics)
     replica.compile(optimizer=optimizer, loss=loss, metrics=own_metrics)
     optimizer.build(replica.trainable_variables)
     _copy(model, replica)

@@ -50,6 +50,14 @@ def state_variables(model: keras.Model, optimizer) -> list:
     return [*model.trainable_variables, *model.non_trainable_variables, *optimizer.variables]
 
 
+def copy_metric_state(dst: list, src: list) -> None:
+    """Give ``dst`` (metrics made from ``src``'s configs) ``src``'s state: what is not config,
+    e.g. the target units of :class:`skdeep._numerics.InTargetUnits`."""
+    for mine, given in zip(dst, src, strict=True):
+        for d, s in zip(mine.variables, given.variables, strict=True):
+            d.assign(s.value)
+
+
 class Trainer(abc.ABC):
     """A backend's compiled training for one configuration (architecture, loss, metrics, batch size).
 
@@ -116,10 +124,9 @@ class Trainer(abc.ABC):
 
     # -- shared --------------------------------------------------------------
     def learning_rate_index(self) -> int:
-        """Position of the learning-rate variable in ``optimizer.variables``."""
-        lr = self.optimizer.learning_rate
+        """Position of the learning-rate variable in ``optimizer.variables`` (Keras names it so)."""
         for i, v in enumerate(self.optimizer.variables):
-            if v is lr or v.path.endswith("learning_rate"):
+            if v.path.endswith("learning_rate"):
                 return i
         raise LookupError("the optimizer has no learning-rate variable")
 

@@ -23,15 +23,7 @@ def loss_name(loss: str | keras.losses.Loss | Callable) -> str:
     >>> loss_name("BinaryCrossentropy"), loss_name("mse")
     ('binary_crossentropy', 'mean_squared_error')
     """
-    if inspect.isclass(loss):
-        loss = loss()
-    if not (isinstance(loss, (str, keras.losses.Loss)) or callable(loss)):
-        raise TypeError("``loss`` must be a string, a function, an instance of ``keras.losses.Loss`` "
-                        "or a type inheriting from ``keras.losses.Loss``")
-    found = keras.losses.get(loss)
-    if isinstance(found, keras.losses.Loss):
-        return _snake(type(found).__name__)
-    return _snake(getattr(found, "__name__", str(found)))
+    return _keras_name(loss, keras.losses, keras.losses.Loss, "loss", snake_functions=True)
 
 
 def metric_name(metric: str | keras.metrics.Metric | Callable) -> str:
@@ -42,12 +34,20 @@ def metric_name(metric: str | keras.metrics.Metric | Callable) -> str:
     >>> metric_name("mae"), metric_name("BinaryCrossentropy")
     ('mean_absolute_error', 'binary_crossentropy')
     """
-    if inspect.isclass(metric):
-        metric = metric()
-    if not (isinstance(metric, (str, keras.metrics.Metric)) or callable(metric)):
-        raise TypeError("``metric`` must be a string, a function, an instance of ``keras.metrics.Metric`` "
-                        "or a type inheriting from ``keras.metrics.Metric``")
-    found = keras.metrics.get(metric)
-    if isinstance(found, keras.metrics.Metric):
+    return _keras_name(metric, keras.metrics, keras.metrics.Metric, "metric", snake_functions=False)
+
+
+def _keras_name(obj, module, base: type, what: str, *, snake_functions: bool) -> str:
+    """The name of a Keras loss or metric as scikeras reports it: the snake-case class name of
+    an object; a function's ``__name__`` (snake-cased for losses, as is, for metrics)."""
+    if inspect.isclass(obj):
+        obj = obj()
+    if not (isinstance(obj, (str, base)) or callable(obj)):
+        kind = f"keras.{module.__name__.split('.')[-1]}.{base.__name__}"
+        raise TypeError(f"``{what}`` must be a string, a function, an instance of ``{kind}`` "
+                        f"or a type inheriting from ``{kind}``")
+    found = module.get(obj)
+    if isinstance(found, base):
         return _snake(type(found).__name__)
-    return getattr(found, "__name__", str(found))
+    name = getattr(found, "__name__", str(found))
+    return _snake(name) if snake_functions else name
