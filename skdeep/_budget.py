@@ -4,7 +4,14 @@ A fixed number of epochs over-trains large data and under-trains small data: 100
 epochs at batch 32 are 2,600 gradient steps on 1,000 rows and 31,000 on 10,000.
 The ``"auto"`` values below size the budget in *steps* instead, let early stopping
 on a held-out split pick the epoch, and decay the learning rate over the budget.
-The measurements behind each number are in ``benchmarks/TABULAR.md``.
+Where early stopping is off (below ``EARLY_STOPPING_MIN_ROWS`` rows, too few to
+hold out) the budget itself is the stopping rule, and it shrinks with the data:
+``STEPS_PER_ROW`` steps a training row, at least ``MIN_STEPS`` (issue 18: 455 rows
+ran 4,000 steps, 40x sklearn's MLP, for the same ROC AUC; 910 steps give it too).
+With early stopping the budget stays ``TARGET_STEPS``: the held-out loss ends the
+fit, and cutting the budget there cost accuracy (attrition: -0.016 ROC AUC with
+two steps a row). The measurements behind each number are in ``benchmarks/TABULAR.md``
+and ``benchmarks/RESULTS.md`` (default cost).
 """
 
 from __future__ import annotations
@@ -14,9 +21,11 @@ from dataclasses import dataclass
 
 import keras
 
-# Gradient steps the "auto" epoch budget aims at, and its bounds in epochs.
-TARGET_STEPS = 4000
-MIN_EPOCHS, MAX_EPOCHS = 20, 400
+# Gradient steps the "auto" epoch budget aims at: TARGET_STEPS with early stopping,
+# else STEPS_PER_ROW per training row between MIN_STEPS and TARGET_STEPS; and its
+# bounds in epochs (a few epochs even when one epoch is thousands of steps).
+TARGET_STEPS, MIN_STEPS, STEPS_PER_ROW = 4000, 300, 2
+MIN_EPOCHS, MAX_EPOCHS = 5, 400
 # "auto" batch size: about n / 40 rows, a power of two in [32, 256].
 MIN_BATCH, MAX_BATCH = 32, 256
 # early_stopping="auto" holds out a split (and stops early) from this many rows on:
@@ -47,6 +56,20 @@ def auto_batch_size(n_samples: int) -> int:
     return int(min(MAX_BATCH, max(MIN_BATCH, size)))
 
 
+def auto_epochs(n_train: int, batch_size: int, early_stopping: bool) -> int:
+    """Epochs of about ``TARGET_STEPS`` steps with early stopping, else of
+    ``STEPS_PER_ROW * n_train`` steps (``MIN_STEPS`` to ``TARGET_STEPS``).
+
+    Examples
+    --------
+    >>> auto_epochs(455, 32, False), auto_epochs(8000, 128, True), auto_epochs(100_000, 256, True)
+    (61, 63, 10)
+    """
+    steps = TARGET_STEPS if early_stopping else min(TARGET_STEPS, max(MIN_STEPS, STEPS_PER_ROW * n_train))
+    steps_per_epoch = max(1, math.ceil(n_train / batch_size))
+    return int(min(MAX_EPOCHS, max(MIN_EPOCHS, round(steps / steps_per_epoch))))
+
+
 def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_split: float,
             can_hold_out: bool = True) -> Budget:
     """Turn the estimator's budget parameters (``"auto"`` allowed) into numbers.
@@ -64,8 +87,7 @@ def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_sp
     elif batch_size is None:
         batch_size = n_train
     if epochs == "auto":
-        steps_per_epoch = max(1, math.ceil(n_train / batch_size))
-        epochs = int(min(MAX_EPOCHS, max(MIN_EPOCHS, round(TARGET_STEPS / steps_per_epoch))))
+        epochs = auto_epochs(n_train, batch_size, bool(early_stopping))
     return Budget(int(batch_size), int(epochs), bool(early_stopping), float(validation_split))
 
 

@@ -69,7 +69,8 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         [32, 256]; None trains on the whole set as one batch.
     epochs : int or "auto", default="auto"
         Epochs per :meth:`fit` call; "auto" sizes the budget to about 4,000
-        gradient steps (between 20 and 400 epochs).
+        gradient steps with early stopping, else two a training row (300 at
+        least); between 5 and 400 epochs.
     validation_split : float, default=0.0
         Fraction of the training data held out (stratified) to report ``val_*``
         metrics and to monitor early stopping.

@@ -192,6 +192,14 @@ def test_auto_budget():
     large = resolve(10_000, batch_size="auto", epochs="auto", early_stopping="auto", validation_split=0.0)
     assert large.early_stopping and large.validation_split == 0.1 and large.batch_size == 256
     assert large.epochs * np.ceil(9000 / 256) == pytest.approx(4000, rel=0.05)  # a budget in steps
+    # Without early stopping the budget shrinks with the data: two steps a row, 300 at least.
+    assert small.epochs * np.ceil(300 / 32) == pytest.approx(600, rel=0.05)
+    mid = resolve(1000, batch_size="auto", epochs="auto", early_stopping=False, validation_split=0.0)
+    assert mid.epochs * np.ceil(1000 / 32) == pytest.approx(2000, rel=0.05)
+    tiny = resolve(40, batch_size="auto", epochs="auto", early_stopping="auto", validation_split=0.0)
+    assert tiny.epochs * np.ceil(40 / 32) == pytest.approx(300, rel=0.05)
+    huge = resolve(1_000_000, batch_size="auto", epochs="auto", early_stopping="auto", validation_split=0.0)
+    assert huge.epochs == 5  # at least a few passes, even when one pass is thousands of steps
     fixed = resolve(10_000, batch_size=64, epochs=7, early_stopping=False, validation_split=0.2)
     assert (fixed.batch_size, fixed.epochs, fixed.early_stopping, fixed.validation_split) == (64, 7, False, 0.2)
 
