@@ -78,7 +78,7 @@ def test_fallback_for_batch_hooks_is_announced_once(data):
     counter = BatchCounter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        KerasClassifier(hidden_layer_sizes=(4,), epochs=2, callbacks=[counter], verbose=1,
+        KerasClassifier(hidden_layer_sizes=(4,), epochs=2, early_stopping=False, callbacks=[counter], verbose=1,
                         random_state=0).fit(X, y)
     assert counter.batches == 2 * int(np.ceil(len(X) / 32))  # batch hooks really ran
     messages = [str(w.message) for w in caught if "keras.Model.fit because" in str(w.message)]
@@ -185,10 +185,25 @@ def test_cross_validation_reuses_one_compiled_trainer(data):
     for lr in (1e-3, 1e-2):
         KerasClassifier(hidden_layer_sizes=(8,), epochs=2, learning_rate=lr, random_state=0).fit(X, y)
     assert _cache.cached_trainers() == 1
-    if keras.backend.backend() == "tensorflow":
-        # Folds of 240 and 241 rows and the full 300 rows: one trace, not one per row count.
-        (trainer,) = _cache._trainers.values()
-        assert [f.experimental_get_tracing_count() for f in trainer._epochs.values()] == [1]
+    # Folds of 240 and 241 rows and the full 300 rows: one trace on TensorFlow (any row
+    # count), one per size bucket on JAX (rows padded to 256 and 512), not one per row count.
+    (trainer,) = _cache._trainers.values()
+    assert trainer.traces["epoch"] == (1 if keras.backend.backend() == "tensorflow" else 2)
+
+
+def test_search_with_the_default_recipe_compiles_its_epoch_once():
+    """Issue 18: the default recipe (periodic embeddings, early stopping on a held-out split,
+    cosine decay) over the folds and grid points of a search: one trainer, one epoch trace."""
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = make_classification(n_samples=700, n_features=6, random_state=0)
+    skdeep.clear_cache()
+    search = GridSearchCV(KerasClassifier(epochs=2, random_state=0), {"learning_rate": [1e-3, 3e-3]},
+                          cv=3, refit=False).fit(X, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    (trainer,) = _cache._trainers.values()
+    assert trainer.traces["epoch"] == 1 and trainer.traces["tail"] <= 2  # a short last batch: one per size
 
 
 def test_clear_cache_empties_every_cache(data):

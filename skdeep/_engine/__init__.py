@@ -23,6 +23,13 @@ from .._state import training_state_kept
 from . import _keras_fit
 
 COMPILED_BACKENDS = ("tensorflow", "jax")
+
+if keras.backend.backend() == "jax":
+    # Before any network is built: building one compiles dozens of small JAX programs
+    # (initializers, optimizer slots), which the persistent cache keeps too.
+    from ._jax import use_compilation_cache
+
+    use_compilation_cache()
 _BATCH_HOOKS = (
     "on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end",
     "on_test_batch_begin", "on_test_batch_end",

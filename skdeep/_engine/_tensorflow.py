@@ -18,6 +18,18 @@ def _any_rows(a) -> tf.TensorSpec:
     return tf.TensorSpec((None, *a.shape[1:]), a.dtype)
 
 
+@tf.function
+def _assign_all(dst: list, src: list) -> None:
+    """``dst[i].assign(src[i])`` for all, as one call: one trace serves every list of the same
+    shapes, and an epoch's copy of ~40 variables costs ~1 ms instead of ~10 ms eagerly."""
+    for d, s in zip(dst, src, strict=True):
+        d.assign(s)
+
+
+def _tf_variables(variables) -> list:
+    return [v.value for v in variables]  # a Keras variable's backing tf.Variable
+
+
 class TFTrainer(Trainer):
     def __init__(self, model, loss, metrics, batch_size):
         super().__init__(model, loss, metrics, batch_size)
@@ -25,12 +37,10 @@ class TFTrainer(Trainer):
         self._epochs: dict = {}  # (dtype, row shape) of x, y, sample_weight -> tf.function
 
     def load(self, model) -> None:
-        for dst, src in zip(self._vars, state_variables(model, model.optimizer), strict=True):
-            dst.assign(src.value)
+        _assign_all(_tf_variables(self._vars), _tf_variables(state_variables(model, model.optimizer)))
 
     def store(self, model) -> None:
-        for dst, src in zip(state_variables(model, model.optimizer), self._vars, strict=True):
-            dst.assign(src.value)
+        _assign_all(_tf_variables(state_variables(model, model.optimizer)), _tf_variables(self._vars))
 
     def set_learning_rate(self, value) -> None:
         self.optimizer.learning_rate = value
@@ -62,6 +72,7 @@ class TFTrainer(Trainer):
 
     def _epoch_graph(self, x, y, sample_weight, order, total):
         """Batches of ``order``'s rows; ``total`` carries the loss sum across chunks."""
+        self.traces["epoch"] += 1
         bs = self.batch_size
         n = tf.shape(order)[0]
         for i in tf.range((n + bs - 1) // bs):

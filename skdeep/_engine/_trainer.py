@@ -16,6 +16,10 @@ talks to a trainer through these methods only:
 ``own_forward(model)``    (static) a compiled ``x -> outputs`` reading ``model``
 ========================  =======================================================
 
+A backend counts each trace of its compiled functions in :attr:`Trainer.traces`
+(``"epoch"``, ``"tail"``), so tests can hold it to one compilation per
+configuration.
+
 A trainer owns a private copy of the architecture (its *template*), a fresh
 optimizer of the same configuration and fresh metrics, and compiles its epoch
 function once; fits of the same configuration share it through
@@ -26,6 +30,7 @@ for the whole fit.
 from __future__ import annotations
 
 import abc
+import collections
 import threading
 from typing import Callable
 
@@ -80,6 +85,9 @@ class Trainer(abc.ABC):
         self.loss = loss
         self.metrics = [type(m).from_config(m.get_config()) for m in metrics]
         self.batch_size = batch_size
+        # Traces of each compiled function, counted by the backends where their Python
+        # body runs (only while tracing): a search must compile its epoch once.
+        self.traces: collections.Counter = collections.Counter()
 
     # -- state ---------------------------------------------------------------
     @abc.abstractmethod
