@@ -20,17 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._trainer import Trainer, state_variables
-
-
-def _bucket(n: int, step: int) -> int:
-    return max(step, -(-n // step) * step)
-
-
-def _pad(a: np.ndarray, rows: int) -> np.ndarray:
-    if len(a) == rows:
-        return a
-    return np.concatenate([a, np.zeros((rows - len(a),) + a.shape[1:], a.dtype)])
+from ._trainer import Trainer, bucket, pad, state_variables
 
 
 CACHE_ENV = "SKDEEP_JAX_CACHE_DIR"
@@ -68,7 +58,6 @@ class JaxTrainer(Trainer):
     def __init__(self, model, loss, metrics, batch_size):
         use_compilation_cache()
         super().__init__(model, loss, metrics, batch_size)
-        self._rows_step = batch_size * max(1, 256 // batch_size)
         self._epoch = jax.jit(self._epoch_fn)
         self._tail = jax.jit(self._tail_fn)
 
@@ -92,8 +81,8 @@ class JaxTrainer(Trainer):
 
     def put(self, x, y, sample_weight, rows=None):
         """Device copies padded to a size bucket (``rows``: at least that many, so chunks share a shape)."""
-        rows = _bucket(max(len(x), rows or 0), self._rows_step)
-        return tuple(jnp.asarray(_pad(a, rows)) for a in (x, y, sample_weight))
+        rows = bucket(max(len(x), rows or 0), self.batch_size)
+        return tuple(jnp.asarray(pad(a, rows)) for a in (x, y, sample_weight))
 
     # -- training ------------------------------------------------------------
     def train_epoch(self, parts, n: int) -> dict[str, float]:
@@ -106,7 +95,7 @@ class JaxTrainer(Trainer):
             if carry is None:  # the loss sum accumulates in the data's dtype
                 carry = (*self.state, mstate, jnp.zeros((), arrays[0].dtype))
             rows, n_full = len(order), len(order) // bs
-            order = jnp.asarray(_pad(order.astype("int32"), len(arrays[0])))
+            order = jnp.asarray(pad(order.astype("int32"), len(arrays[0])))
             carry = self._epoch(carry, *arrays, order, n_full)
             if rows > n_full * bs:  # the short last batch, a step of its own size as in fit
                 carry = self._tail(carry, *arrays, order[n_full * bs : rows])
@@ -167,7 +156,7 @@ class JaxTrainer(Trainer):
 
         def call(tv, ntv, x):
             rows = 1 << max(0, int(len(x) - 1).bit_length())  # power-of-two buckets
-            out, reg = jitted(tv, ntv, jnp.asarray(_pad(x, rows)))
+            out, reg = jitted(tv, ntv, jnp.asarray(pad(x, rows)))
             return np.asarray(out)[: len(x)], float(reg)
 
         return call

@@ -55,6 +55,20 @@ def state_variables(model: keras.Model, optimizer) -> list:
     return [*model.trainable_variables, *model.non_trainable_variables, *optimizer.variables]
 
 
+def bucket(n: int, batch_size: int) -> int:
+    """``n`` rows rounded up to whole batches, at least 256 rows: CV folds of slightly
+    different sizes share one compilation where a backend compiles per shape."""
+    step = batch_size * max(1, 256 // batch_size)
+    return max(step, -(-n // step) * step)
+
+
+def pad(a: np.ndarray, rows: int) -> np.ndarray:
+    """``a`` with zero rows appended up to ``rows`` (never read: batches index real rows only)."""
+    if len(a) == rows:
+        return a
+    return np.concatenate([a, np.zeros((rows - len(a),) + a.shape[1:], a.dtype)])
+
+
 def copy_metric_state(dst: list, src: list) -> None:
     """Give ``dst`` (metrics made from ``src``'s configs) ``src``'s state: what is not config,
     e.g. the target units of :class:`skdeep._numerics.InTargetUnits`."""
