@@ -456,3 +456,20 @@ def test_config_context_restores_and_validates():
     with pytest.raises(ValueError, match="device_budget_bytes must be a positive int; got 0"):
         skdeep.set_config(device_budget_bytes=0)
     assert skdeep.get_config() == before
+
+
+@pytest.mark.slow  # XLA compiles for 15-20 s on 2 CPU cores
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="the TensorFlow trainer's XLA path")
+def test_xla_epoch_trains_like_keras_fit_with_xla(data):
+    """compile__jit_compile=True: the compiled epoch runs under XLA (padded size buckets, a short
+    last batch of its own) and draws the same dropout masks as keras.Model.fit under XLA."""
+    X, y = data
+    skdeep.clear_cache()
+    fits = {eng: KerasClassifier(hidden_layer_sizes=(8,), dropout=0.2, epochs=3, batch_size=64, random_state=0,
+                                 compile__jit_compile=True, engine=eng).fit(X, y)
+            for eng in ("compiled", "keras")}
+    (trainer,) = _cache._trainers.values()
+    assert trainer._xla and trainer.traces["epoch"] == 1
+    np.testing.assert_allclose(fits["compiled"].history_["loss"], fits["keras"].history_["loss"], rtol=1e-4)
+    for wa, wb in zip(fits["compiled"].model_.get_weights(), fits["keras"].model_.get_weights()):
+        np.testing.assert_allclose(wa, wb, rtol=1e-4, atol=1e-6)

@@ -42,6 +42,8 @@ def compilation_cache_dir() -> str | None:
 def use_compilation_cache() -> None:
     """Point JAX's persistent compilation cache at :func:`compilation_cache_dir`.
 
+    Called once, when :mod:`skdeep._engine` is imported on the JAX backend.
+
     A user's own ``jax_compilation_cache_dir`` wins: it is never replaced. Every
     compilation is kept (JAX keeps only those over a second by default): a small
     network compiles in a fraction of a second, repeated in every new process.
@@ -51,12 +53,10 @@ def use_compilation_cache() -> None:
         return
     jax.config.update("jax_compilation_cache_dir", folder)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
 class JaxTrainer(Trainer):
     def __init__(self, model, loss, metrics, batch_size):
-        use_compilation_cache()
         super().__init__(model, loss, metrics, batch_size)
         self._epoch = jax.jit(self._epoch_fn)
         self._tail = jax.jit(self._tail_fn)
@@ -151,7 +151,6 @@ class JaxTrainer(Trainer):
             out, _, losses = template.stateless_call(tv, ntv, x, training=False, return_losses=True)
             return out, (sum(losses) if losses else jnp.zeros(()))
 
-        use_compilation_cache()
         jitted = jax.jit(forward)
 
         def call(tv, ntv, x):
