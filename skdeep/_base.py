@@ -20,10 +20,10 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, v
 from . import _budget, _compat, _compile, _engine, _network, _numerics, _persistence, _state, _transaction
 from ._chunks import dense
 from ._engine import _host
-from ._features import FeatureEncoder, categorical_columns
+from ._features import FeatureEncoder, categorical_columns, from_polars, has_temporal_columns
 from ._params import (
     DEFAULT_DROPOUT, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER, DEFAULT_PATIENCE,
-    PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, check_values, is_routed, routed,
+    PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, check_routed, check_values, is_routed, routed,
 )
 from ._splits import stratified_split
 
@@ -50,7 +50,7 @@ class BaseKerasEstimator(BaseEstimator):
         metrics=None,
         batch_size="auto",
         epochs="auto",
-        validation_split=0.0,
+        validation_split="auto",
         early_stopping="auto",
         patience=DEFAULT_PATIENCE,
         callbacks=None,
@@ -119,6 +119,7 @@ class BaseKerasEstimator(BaseEstimator):
     def _check_params(self) -> None:
         self._validate_params()
         check_values(self.get_params(deep=False))
+        check_routed(self._routed_params())
         for name in self._routed_params():
             if not is_routed(name):
                 raise ValueError(
@@ -132,14 +133,15 @@ class BaseKerasEstimator(BaseEstimator):
 
         Numeric arrays, numeric frames and sparse matrices go through ``validate_data``
         (NaN allowed: the network imputes it; infinities refused). A DataFrame with
-        categorical columns is only checked for its names and width here; the feature
-        encoder reads its columns.
+        categorical, datetime or timedelta columns is only checked for its names and
+        width here; the feature encoder reads its columns.
         """
+        X = from_polars(X)  # read as pandas, its String and Categorical columns included
         if _host.streams(X, self.dtype):  # a memmap / Dask array over the host budget: read in chunks
             return _host.validate(self, X, y, reset=reset, y_numeric=self._task_family == "regression")
         with_y = not (isinstance(y, str) and y == "no_validation")
         y_kwargs = dict(multi_output=True, y_numeric=self._task_family == "regression")
-        if self._has_categoricals(X, reset):
+        if self._reads_frame(X, reset):
             validate_data(self, X, skip_check_array=True, reset=reset)
             if X.shape[0] == 0:
                 raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
@@ -163,7 +165,10 @@ class BaseKerasEstimator(BaseEstimator):
                 ) from exc
             raise
 
-    def _has_categoricals(self, X, reset: bool) -> bool:
+    def _reads_frame(self, X, reset: bool) -> bool:
+        """Whether the feature encoder reads ``X``'s columns itself (categorical or temporal ones)."""
+        if has_temporal_columns(X):
+            return True
         if not reset:
             return len(self.feature_encoder_.categorical_) > 0
         if not hasattr(X, "shape") or len(getattr(X, "shape", ())) != 2 or sp.issparse(X):
@@ -226,9 +231,7 @@ class BaseKerasEstimator(BaseEstimator):
         self.budget_ = _budget.resolve(len(sw), batch_size=self.batch_size, epochs=self.epochs,
                                        early_stopping=self.early_stopping, validation_split=self.validation_split,
                                        can_hold_out=not self.feature_encoder_.streamed_)
-        Xe = _as_matrix(self.feature_encoder_.transform(X), self.dtype)
-        if isinstance(Xe, np.ndarray) and (self.model is not None or self.numeric_transform is None):
-            _numerics.check_feature_range(Xe)  # features that reach the Dense layers unscaled
+        Xe = self._network_input(X)
         y_enc = self.target_encoder_.transform(y)
         if y_enc.dtype.kind == "f":
             y_enc = y_enc.astype(self.dtype, copy=False)
@@ -355,8 +358,33 @@ class BaseKerasEstimator(BaseEstimator):
     def _network_outputs(self, X) -> np.ndarray:
         check_is_fitted(self)
         X, _ = self._validate_X(X, reset=False)
-        Xe = _as_matrix(self.feature_encoder_.transform(X), self.dtype)
-        return _engine.predict(self.model_, Xe)
+        return _engine.predict(self.model_, self._network_input(X))
+
+    def _network_input(self, X):
+        """The encoded ``X`` in the network's dtype, checked as the network will read it.
+
+        The same checks at fit and predict, naming the column: values the dtype cannot
+        hold or (where the network does not clip its input) too large to train on, and
+        NaN in a sparse matrix, which the network cannot impute (it reads sparse rows as
+        they are).
+        """
+        features = self.feature_encoder_
+        Xe = _as_matrix(features.transform(X), self.dtype)
+        names = getattr(self, "feature_names_in_", None)
+        if sp.issparse(Xe) and np.isnan(Xe.data).any():
+            csr = Xe.tocsr()
+            j = int(csr.indices[np.flatnonzero(np.isnan(csr.data))[0]])
+            raise ValueError(
+                f"Input X contains NaN in column {j} of a sparse matrix. The built-in network imputes NaN "
+                "only in dense input: impute it first (e.g. SimpleImputer) or pass a dense array.")
+        own = self.model is None  # the built-in network scales its input; a user's model reads it raw
+        center = np.zeros(Xe.shape[1])
+        scale = np.ones_like(center)
+        if own and features.numeric_transform is not None and not (features.sparse_ or features.streamed_):
+            center[features.numeric_], scale[features.numeric_] = features.center_, features.scale_
+        _numerics.check_input_range(Xe, center, scale, clipped=own and features.numeric_transform == "robust",
+                                    names=names)
+        return Xe
 
     def __getstate__(self):
         state = _persistence.stamp(super().__getstate__())  # warn on load by another version
@@ -393,4 +421,7 @@ _MLP_PARAMS = ("hidden_layer_sizes", "activation", "dropout", "l2", "batch_norma
 
 def _as_matrix(Xe, dtype):
     """The network's input in ``dtype``; sparse and streamed rows stay as they are (read per chunk)."""
-    return np.asarray(Xe, dtype=dtype) if isinstance(Xe, (np.ndarray, pd.DataFrame)) else Xe
+    if not isinstance(Xe, (np.ndarray, pd.DataFrame)):
+        return Xe
+    with np.errstate(over="ignore"):  # beyond the dtype's range: infinite, refused by name after the cast
+        return np.asarray(Xe, dtype=dtype)

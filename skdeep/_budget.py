@@ -74,13 +74,25 @@ def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_sp
             can_hold_out: bool = True) -> Budget:
     """Turn the estimator's budget parameters (``"auto"`` allowed) into numbers.
 
+    ``validation_split="auto"`` holds out ``AUTO_VALIDATION_SPLIT`` for early stopping
+    from ``EARLY_STOPPING_MIN_ROWS`` rows, else none; a number is that fraction, ``0``
+    none (and ``early_stopping="auto"`` is then off: it stops on held-out rows).
     ``can_hold_out=False`` (rows streamed from disk) never holds rows out by itself:
     ``early_stopping="auto"`` is then off, and ``True`` monitors the training loss.
+
+    Examples
+    --------
+    >>> for split in ("auto", 0.0):
+    ...     b = resolve(1000, batch_size="auto", epochs="auto", early_stopping="auto", validation_split=split)
+    ...     print(b.early_stopping, b.validation_split)
+    True 0.1
+    False 0.0
     """
+    enough = can_hold_out and n_samples >= EARLY_STOPPING_MIN_ROWS
     if early_stopping == "auto":
-        early_stopping = can_hold_out and n_samples >= EARLY_STOPPING_MIN_ROWS
-    if early_stopping and can_hold_out and not validation_split and n_samples >= EARLY_STOPPING_MIN_ROWS:
-        validation_split = AUTO_VALIDATION_SPLIT
+        early_stopping = enough and validation_split != 0
+    if validation_split == "auto":
+        validation_split = AUTO_VALIDATION_SPLIT if early_stopping and enough else 0.0
     n_train = n_samples - int(math.ceil(n_samples * validation_split)) if validation_split else n_samples
     if batch_size == "auto":
         batch_size = auto_batch_size(n_train)

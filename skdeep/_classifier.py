@@ -71,13 +71,15 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         Epochs per :meth:`fit` call; "auto" sizes the budget to about 4,000
         gradient steps with early stopping, else two a training row (300 at
         least); between 5 and 400 epochs.
-    validation_split : float, default=0.0
+    validation_split : float or "auto", default="auto"
         Fraction of the training data held out (stratified) to report ``val_*``
-        metrics and to monitor early stopping.
+        metrics and to monitor early stopping; ``0.0`` holds out none. "auto":
+        10% when early stopping is on and there are at least 500 rows, else none.
     early_stopping : bool or "auto", default="auto"
         Stop when the monitored loss (``val_loss`` if validating, else ``loss``)
         has not improved for ``patience`` epochs, and restore the best weights.
-        "auto": on from 500 rows, holding out 10% when ``validation_split`` is 0.
+        "auto": on from 500 rows when rows are held out (``validation_split``
+        "auto" or above 0).
     patience : int, default=16
         Epochs without improvement before early stopping.
     callbacks : list of keras.callbacks.Callback or None, default=None
@@ -182,7 +184,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         metrics=None,
         batch_size="auto",
         epochs="auto",
-        validation_split=0.0,
+        validation_split="auto",
         early_stopping="auto",
         patience=DEFAULT_PATIENCE,
         callbacks=None,

@@ -4,7 +4,9 @@
 feature names map back one to one: numeric and boolean columns become floats
 (missing values stay NaN; the network's input layer imputes them), categorical
 columns become integer codes, ``0`` for a missing value or a category unseen at
-fit and ``1..K`` for the K categories seen at fit. It also measures what the
+fit and ``1..K`` for the K categories seen at fit; datetime and timedelta
+columns become seconds (since the Unix epoch, in UTC, for datetimes) whatever
+their storage unit, NaT a missing value. It also measures what the
 built-in network's input layer needs (:mod:`._layers`): a robust centre and
 scale per numeric column and which columns had missing values. Statistics are
 weighted by ``sample_weight``, so integer weights act exactly as repeated rows.
@@ -31,6 +33,73 @@ _IQR_TO_STD = 1.349
 def _is_categorical_dtype(dtype) -> bool:
     return isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(dtype) or (
         pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_numeric_dtype(dtype))
+
+
+def from_polars(X):
+    """A polars DataFrame as the pandas frame skdeep reads (anything else as it is).
+
+    Column by column through NumPy, so no pyarrow is needed: String columns become
+    object columns, Categorical and Enum columns too (as their text; nulls missing),
+    Boolean columns with nulls pandas' nullable booleans, integers with nulls floats
+    with NaN, datetimes ``datetime64``.
+
+    Examples
+    --------
+    >>> from_polars([[1.0]])
+    [[1.0]]
+    """
+    if type(X).__module__.split(".")[0] != "polars" or not hasattr(X, "get_columns"):
+        return X
+    import polars as pl
+
+    columns = {}
+    for col in X.get_columns():
+        if isinstance(col.dtype, (pl.Categorical, pl.Enum)):  # as text: its levels' order differs across versions
+            values = col.cast(pl.String).to_numpy()
+        elif col.dtype == pl.Boolean:
+            values = pd.array(col.to_list(), dtype="boolean")
+        else:
+            values = col.to_numpy()
+        columns[col.name] = values
+    return pd.DataFrame(columns)
+
+
+def _is_temporal_dtype(dtype) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype)
+
+
+def has_temporal_columns(X) -> bool:
+    """Whether ``X`` is a DataFrame with datetime or timedelta columns (read as seconds)."""
+    return isinstance(X, pd.DataFrame) and any(_is_temporal_dtype(dt) for dt in X.dtypes)
+
+
+# Storage units numpy may give a datetime64/timedelta64 column, in seconds.
+_SECONDS_PER_UNIT = {"W": 604800.0, "D": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6,
+                     "ns": 1e-9}
+
+
+def seconds(col: pd.Series) -> np.ndarray:
+    """A datetime column as seconds since 1970-01-01 UTC, a timedelta column as seconds; NaT -> NaN.
+
+    Computed from the stored integers and their unit, so ``[s]``, ``[ms]``, ``[us]`` and
+    ``[ns]`` storage of the same instants give the same numbers, and dates beyond the
+    nanosecond range (year 2262) do not overflow.
+
+    Examples
+    --------
+    >>> s = pd.Series(pd.to_datetime(["1970-01-02", None]))
+    >>> seconds(s.astype("datetime64[s]")).tolist() == seconds(s).tolist()
+    True
+    >>> seconds(s).tolist()
+    [86400.0, nan]
+    """
+    if isinstance(col.dtype, pd.DatetimeTZDtype):
+        col = col.dt.tz_convert("UTC").dt.tz_localize(None)
+    values = col.to_numpy()
+    unit, count = np.datetime_data(values.dtype)
+    out = values.view("int64").astype("float64") * (count * _SECONDS_PER_UNIT[unit])
+    out[np.isnat(values)] = np.nan
+    return out
 
 
 def categorical_columns(X, categorical_features) -> np.ndarray:
@@ -223,6 +292,9 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
         cols = []
         for j in self.numeric_:
             col = X.iloc[:, j]
+            if _is_temporal_dtype(col.dtype):
+                cols.append(seconds(col))
+                continue
             try:
                 values = pd.to_numeric(col.astype("object") if col.dtype == bool else col).to_numpy("float64", na_value=np.nan)
             except (TypeError, ValueError) as exc:

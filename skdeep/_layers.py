@@ -17,6 +17,10 @@ from keras import ops
 # Up to this many categories (the missing/unseen slot included) a column is one-hot
 # encoded; above, it gets a learned embedding (as RealMLP does).
 MAX_ONE_HOT = 16
+# Scaled values are bounded to this before the smooth clip: from here on the clip's output is
+# 3 to float32's precision, and (z / 3)^2 of a larger z would overflow (from 5.5e19) to a
+# clip of 0, the column's centre.
+CLIP_SATURATION = 1e6
 # Periodic numeric embeddings (PLR): frequencies per column, their initial spread, output width.
 PERIODIC_FREQUENCIES, PERIODIC_SIGMA, PERIODIC_DIM = 16, 0.1, 16
 
@@ -43,7 +47,7 @@ class TabularInput(keras.layers.Layer):
     smooth_clip : bool
         Map scaled values through ``z / sqrt(1 + (z / 3)^2)`` (RealMLP's smooth
         clipping: linear near 0, bounded by 3), so outliers and skew cannot
-        dominate a layer.
+        dominate a layer; any value, however large, gets the bound.
     periodic : bool
         Embed each scaled numeric column with periodic features and a ReLU
         (PLR, Gorishniy et al. 2022): ``relu(W_j [sin(2 pi c_j z), cos(2 pi c_j z)] + b_j)``
@@ -106,6 +110,7 @@ class TabularInput(keras.layers.Layer):
                 xn = ops.where(missing, self.center, xn)
             z = (xn - self.center) / self.scale  # missing -> the centre -> 0
             if self.smooth_clip:
+                z = ops.clip(z, -CLIP_SATURATION, CLIP_SATURATION)  # infinities included
                 z = z * ops.rsqrt(1.0 + ops.square(z / 3.0))
             if self.periodic:
                 v = 2.0 * math.pi * z[:, :, None] * self.frequencies  # (batch, columns, frequencies)

@@ -39,7 +39,7 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "metrics": [list, tuple, None],
     "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
     "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-    "validation_split": [Interval(Real, 0, 1, closed="left")],
+    "validation_split": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
     "early_stopping": ["boolean", StrOptions({"auto"})],
     "patience": [Interval(Integral, 0, None, closed="left")],
     "callbacks": [list, tuple, None],
@@ -79,6 +79,39 @@ def check_values(params: dict[str, Any]) -> None:
                 f"callbacks[{i}] must be a keras.callbacks.Callback; got {type(cb).__name__}. "
                 "Wrap a function in keras.callbacks.LambdaCallback."
             )
+
+
+# Arguments of keras.Model.fit / compile that skdeep itself passes, and what sets each instead.
+OWN_ARGUMENTS: dict[str, dict[str, str]] = {
+    "fit": {
+        "x": "the X of fit(X, y)", "y": "the y of fit(X, y)", "epochs": "epochs", "batch_size": "batch_size",
+        "callbacks": "callbacks", "verbose": "verbose", "validation_data": "validation_split",
+        "sample_weight": "fit(X, y, sample_weight=...)",
+        "class_weight": "class_weight (KerasClassifier) or fit(X, y, sample_weight=...)",
+        "initial_epoch": "warm_start=True or partial_fit",
+        "shuffle": "random_state (skdeep shuffles every epoch's rows itself, seeded by it)",
+    },
+    "compile": {"optimizer": "optimizer", "loss": "loss", "metrics": "metrics"},
+}
+
+
+def check_routed(names) -> None:
+    """Refuse routed parameters that would collide with an argument skdeep passes itself.
+
+    Examples
+    --------
+    >>> check_routed(["fit__steps_per_epoch", "optimizer__beta_1"])
+    >>> check_routed(["fit__epochs"])
+    Traceback (most recent call last):
+    ...
+    ValueError: fit__epochs sets an argument of keras.Model.fit that skdeep passes itself; use epochs instead.
+    """
+    for name in names:
+        prefix, _, arg = name.partition("__")
+        instead = OWN_ARGUMENTS.get(prefix, {}).get(arg)
+        if instead is not None:
+            owner = "keras.Model.fit" if prefix == "fit" else "keras.Model.compile"
+            raise ValueError(f"{name} sets an argument of {owner} that skdeep passes itself; use {instead} instead.")
 
 
 def routed(params: dict[str, Any], prefix: str) -> dict[str, Any]:

@@ -132,15 +132,27 @@ class RegressorTargetEncoder(TransformerMixin, BaseEstimator):
         y2 = y.reshape(len(y), -1)
         self.n_outputs_ = y2.shape[1]
         self.task_ = "regression"
-        self.mean_ = np.average(y2, axis=0, weights=sample_weight)
-        scale = np.sqrt(np.average((y2 - self.mean_) ** 2, axis=0, weights=sample_weight))
+        # Moments of y / max|y|: the sums and squares of targets near float64's limit
+        # (|y| from ~1e154) would overflow; the result is scaled back, finite.
+        top = np.max(np.abs(y2), axis=0) if len(y2) else np.ones(y2.shape[1])
+        top = np.where(top > 0, top, 1.0)
+        unit = y2 / top
+        mean = np.average(unit, axis=0, weights=sample_weight)
+        scale = np.sqrt(np.average((unit - mean) ** 2, axis=0, weights=sample_weight)) * top
+        self.mean_ = mean * top
         self.scale_ = np.where(scale > 0, scale, 1.0)
         return self
 
     def transform(self, y) -> np.ndarray:
         check_is_fitted(self)
         y = np.asarray(y, dtype="float64")
-        return ((y.reshape(len(y), -1) - self.mean_) / self.scale_).astype("float32")
+        with np.errstate(over="ignore"):
+            z = (y.reshape(len(y), -1) - self.mean_) / self.scale_
+        if not np.isfinite(z).all():  # a spread wider than float64 holds (values near +-1.8e308)
+            raise ValueError(
+                f"y spans {np.min(y):.3g} to {np.max(y):.3g}, too wide to standardize in float64. "
+                "Rescale the target (e.g. divide it by a power of ten) before fitting.")
+        return z.astype("float32")
 
     def inverse_transform(self, outputs) -> np.ndarray:
         out = np.asarray(outputs, dtype="float64") * self.scale_ + self.mean_

@@ -105,20 +105,72 @@ def unseen_category():
     assert est.predict_proba(pd.DataFrame({"x": [0.0], "colour": ["green"]})).shape == (1, 2)
 
 
+def huge_value_is_clipped():
+    est = clf().fit(X, y)
+    row = np.zeros((1, 3), dtype="float32")
+    bound, huge = est.predict_proba(_with(row, 0, 0, 1e6)), est.predict_proba(_with(row, 0, 0, 1e20))
+    assert np.array_equal(bound, huge) and not np.array_equal(huge, est.predict_proba(row))
+
+
+def _frame():
+    import pandas as pd
+
+    return pd.DataFrame({"size": X[:, 0].astype("float64"), "colour": np.where(y == 1, "red", "blue")})
+
+
+def temporal_columns():
+    import pandas as pd
+
+    when = pd.Series(pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(40), unit="h"))
+    frame = pd.DataFrame({"when": when, "took": pd.to_timedelta(np.arange(40), unit="s"), "x": X[:, 0]})
+    est = clf().fit(frame, y)
+    as_seconds = frame.assign(when=frame["when"].astype("datetime64[s]"), took=frame["took"].astype("timedelta64[ms]"))
+    assert np.array_equal(est.predict_proba(frame), est.predict_proba(as_seconds))
+    frame.loc[0, "when"] = pd.NaT
+    assert np.isfinite(est.predict_proba(frame)).all()
+
+
+def polars_frame():
+    import pandas as pd
+
+    pl = pytest.importorskip("polars")
+    colour = np.where(y == 1, "red", "blue").tolist()
+    frame = pl.DataFrame({"x": X[:, 0].astype("float64"), "colour": colour, "kind": pl.Series(colour, dtype=pl.Categorical)})
+    same = pd.DataFrame({"x": X[:, 0].astype("float64"), "colour": colour, "kind": colour})
+    assert np.array_equal(clf().fit(frame, y).predict_proba(frame), clf().fit(same, y).predict_proba(same))
+
+
+def huge_target():
+    target = X.astype("float64") @ np.array([1.0, -0.5, 0.25])
+    small = KerasRegressor(**FAST).fit(X, target).predict(X)
+    huge = KerasRegressor(**FAST).fit(X, target * 1e300).predict(X)
+    assert np.isfinite(huge).all()
+    np.testing.assert_allclose(huge / 1e300, small, rtol=1e-4, atol=1e-6)
+
+
 CASES = {
     "NaN in `X` (numeric or categorical column)": lambda tmp: nan_is_imputed(),
     "NaN in `X` with your own model (`model=...`)": lambda tmp: clf(model=user_model).fit(_with(X, 3, 1, np.nan), y),
     "infinity in `X`": lambda tmp: clf().fit(_with(X, 3, 1, np.inf), y),
+    "a value beyond the network's dtype in a DataFrame column (e.g. `1e39` in float32)":
+        lambda tmp: clf().fit(_frame().assign(size=1e39), y),
+    "a huge finite value (e.g. `1e20`) with the default `numeric_transform=\"robust\"`": lambda tmp: huge_value_is_clipped(),
+    "datetime or timedelta columns in a DataFrame": lambda tmp: temporal_columns(),
+    "a polars DataFrame with String or Categorical columns": lambda tmp: polars_frame(),
+    "NaN in a sparse `X`": lambda tmp: clf().fit(sp.csr_matrix(_with(X, 3, 1, np.nan)), y),
     "a sparse `X`": lambda tmp: sparse_trains(),
     "text columns in a numeric array": lambda tmp: clf().fit(_with(X.astype(object), 0, 0, "red"), y),
     "a category at `predict` never seen at `fit`": lambda tmp: unseen_category(),
     "no columns in `X`": lambda tmp: clf().fit(np.empty((40, 0)), y),
-    "features too large for the network's dtype (e.g. `X * 1e20` in float32) reaching the network unscaled "
-    "(`numeric_transform=None`, or your own model)":
+    "features too large for the network's dtype (e.g. `X * 1e20` in float32) reaching the network unclipped "
+    "(`numeric_transform=None` or `\"standard\"`, or your own model)":
         lambda tmp: clf(numeric_transform=None, numeric_embedding=None).fit(_with(X, 0, 0, 1e20), y),
     "a learning rate so large that training diverges":
         lambda tmp: KerasRegressor(**{**FAST, "optimizer": "sgd", "learning_rate": 1e30}).fit(X * 1e3, X[:, 0]),
     "a regression target around 1e10, or timestamps near 1.7e9 plus a small signal": lambda tmp: huge_targets(),
+    "a regression target around 1e300": lambda tmp: huge_target(),
+    "a regression target wider than float64 holds (values near 1.7e308 of both signs)":
+        lambda tmp: KerasRegressor(**FAST).fit(X, np.r_[1.7e308, np.full(39, -1.7e308)]),
     "NaN in `y`": lambda tmp: KerasRegressor(**FAST).fit(X, np.where(y == 1, np.nan, 1.0)),
     "a single class in `y`": lambda tmp: clf().fit(X, np.zeros(40)),
     "a continuous `y` for a classifier": lambda tmp: clf().fit(X, X[:, 0]),
@@ -127,6 +179,8 @@ CASES = {
     "all-zero `sample_weight`": lambda tmp: clf().fit(X, y, sample_weight=np.zeros(40)),
     "a negative `class_weight`": lambda tmp: clf(class_weight={0: 1.0, 1: -1.0}).fit(X, y),
     "a parameter out of range, e.g. `dropout=1.5`": lambda tmp: clf(dropout=1.5).fit(X, y),
+    "a routed parameter skdeep passes itself, e.g. `fit__epochs=5` (also `fit__callbacks`, `fit__verbose`, "
+    "`fit__batch_size`, `fit__shuffle`, `fit__sample_weight`, `compile__loss`...)": lambda tmp: clf(fit__epochs=5).fit(X, y),
     "an unknown parameter, e.g. `foo=1`": lambda tmp: clf(foo=1).fit(X, y),
     "`hidden_layer_sizes=(2.5,)` or `(0,)`": lambda tmp: clf(hidden_layer_sizes=(2.5,)).fit(X, y),
     "`callbacks=[object()]`": lambda tmp: clf(callbacks=[object()]).fit(X, y),

@@ -187,19 +187,24 @@ def test_robust_scaling_bounds_outliers():
 
 def test_auto_budget():
     assert auto_batch_size(1000) == 32 and auto_batch_size(10_000) == 256
-    small = resolve(300, batch_size="auto", epochs="auto", early_stopping="auto", validation_split=0.0)
+    small = resolve(300, batch_size="auto", epochs="auto", early_stopping="auto", validation_split="auto")
     assert small.early_stopping is False and small.validation_split == 0.0
-    large = resolve(10_000, batch_size="auto", epochs="auto", early_stopping="auto", validation_split=0.0)
+    large = resolve(10_000, batch_size="auto", epochs="auto", early_stopping="auto", validation_split="auto")
     assert large.early_stopping and large.validation_split == 0.1 and large.batch_size == 256
     assert large.epochs * np.ceil(9000 / 256) == pytest.approx(4000, rel=0.05)  # a budget in steps
     # Without early stopping the budget shrinks with the data: two steps a row, 300 at least.
     assert small.epochs * np.ceil(300 / 32) == pytest.approx(600, rel=0.05)
     mid = resolve(1000, batch_size="auto", epochs="auto", early_stopping=False, validation_split=0.0)
     assert mid.epochs * np.ceil(1000 / 32) == pytest.approx(2000, rel=0.05)
-    tiny = resolve(40, batch_size="auto", epochs="auto", early_stopping="auto", validation_split=0.0)
+    tiny = resolve(40, batch_size="auto", epochs="auto", early_stopping="auto", validation_split="auto")
     assert tiny.epochs * np.ceil(40 / 32) == pytest.approx(300, rel=0.05)
-    huge = resolve(1_000_000, batch_size="auto", epochs="auto", early_stopping="auto", validation_split=0.0)
+    huge = resolve(1_000_000, batch_size="auto", epochs="auto", early_stopping="auto", validation_split="auto")
     assert huge.epochs == 5  # at least a few passes, even when one pass is thousands of steps
+    # validation_split=0 holds out nothing, and early_stopping="auto" (which stops on held-out rows) is off.
+    none = resolve(10_000, batch_size="auto", epochs="auto", early_stopping="auto", validation_split=0.0)
+    assert (none.early_stopping, none.validation_split) == (False, 0.0)
+    monitored = resolve(10_000, batch_size="auto", epochs="auto", early_stopping=True, validation_split=0.0)
+    assert (monitored.early_stopping, monitored.validation_split) == (True, 0.0)  # on the training loss
     fixed = resolve(10_000, batch_size=64, epochs=7, early_stopping=False, validation_split=0.2)
     assert (fixed.batch_size, fixed.epochs, fixed.early_stopping, fixed.validation_split) == (64, 7, False, 0.2)
 

@@ -119,7 +119,7 @@ def validate(estimator, X, y, *, reset: bool, y_numeric: bool):
 
     Returns ``(StreamedRows, y)``; ``y`` is None when ``y == "no_validation"``.
     """
-    if estimator.validation_split:
+    if estimator.validation_split not in ("auto", 0):  # "auto" holds none out of streamed rows
         raise ValueError(
             "validation_split needs the training rows in memory, but X is a memory map or Dask "
             f"array larger than host_budget_bytes ({get_config()['host_budget_bytes']}). Hold out "
