@@ -107,7 +107,8 @@ class TabularInput(keras.layers.Layer):
             xn = x if in_order else ops.take(x, self.numeric_columns, axis=1)
             if self.missing_columns:  # only these columns can hold NaN (see FeatureEncoder)
                 missing = ops.isnan(xn)
-                xn = ops.where(missing, self.center, xn)
+                # The variable's value: jax.numpy.where no longer takes a Keras variable (JAX 0.10).
+                xn = ops.where(missing, ops.convert_to_tensor(self.center), xn)
             z = (xn - self.center) / self.scale  # missing -> the centre -> 0
             if self.smooth_clip:
                 z = ops.clip(z, -CLIP_SATURATION, CLIP_SATURATION)  # infinities included
