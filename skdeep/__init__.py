@@ -12,13 +12,14 @@ from ._config import config_context, get_config, set_config
 
 __version__ = "0.1.0"
 __all__ = [
-    "InconsistentVersionWarning", "KerasClassifier", "KerasRegressor", "clear_cache", "config_context", "get_config",
-    "load", "save", "set_config", "__version__",
+    "InconsistentVersionWarning", "KerasClassifier", "KerasRegressor", "LoadError", "clear_cache", "config_context",
+    "get_config", "load", "save", "set_config", "__version__",
 ]
 
 _LAZY = {
     "KerasClassifier": "._classifier", "KerasRegressor": "._regressor",
-    "clear_cache": "._engine._cache", "save": "._persistence", "load": "._persistence", "InconsistentVersionWarning": "._persistence",
+    "clear_cache": "._engine._cache", "save": "._persistence", "load": "._persistence",
+    "InconsistentVersionWarning": "._persistence", "LoadError": "._persistence",
 }
 
 

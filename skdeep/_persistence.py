@@ -5,14 +5,18 @@ untrusted source is as dangerous as running its author's script. :func:`save`
 writes a zip of data instead: each network as a ``.keras`` file (loaded with
 Keras's ``safe_mode=True``, which refuses ``Lambda`` layers and other code)
 and the rest of the estimator or pipeline with ``skops.io``, whose loader
-refuses any type it does not know unless told to trust it.
+refuses any type it does not know unless told to trust it. :func:`load` checks
+the file before Keras, skops or numpy see any part of it (layout, the format of
+each network, how much it decompresses, the saved state against its network)
+and refuses what does not pass with :class:`LoadError`.
 """
 
 from __future__ import annotations
 
+import io
 import json
-import re
 import os
+import re
 import tempfile
 import warnings
 import zipfile
@@ -20,7 +24,10 @@ from typing import Any
 
 from sklearn.exceptions import InconsistentVersionWarning as _SklearnVersionWarning
 
-__all__ = ["InconsistentVersionWarning", "load", "save"]
+from . import _untrusted
+from ._untrusted import Allowance, LoadError, refuse
+
+__all__ = ["InconsistentVersionWarning", "LoadError", "load", "save"]
 
 _FORMAT = 1
 _VERSION_KEY = "_skdeep_version"
@@ -33,6 +40,11 @@ _OWN_TYPES = (
     "skdeep._features.FeatureEncoder",
     "skdeep._budget.Budget",
 )
+# The only members that may hold networks: no other name (an .h5, a path out of the folder) is loaded.
+_NETWORK = re.compile(r"networks/(?:0|[1-9][0-9]*)\.keras")
+# What load may decompress by default: generous for any tabular network (see load's max_size), bounded
+# against decompression bombs, which reach gigabytes from a file of a few megabytes.
+_MAX_SIZE = 2 * 1024**3
 
 
 class InconsistentVersionWarning(_SklearnVersionWarning):
@@ -139,8 +151,14 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
             {"format": _FORMAT, "skdeep_version": _version(), "networks": names}))
 
 
-def load(path: str | os.PathLike, *, trusted: bool | list[str] = False, custom_objects: dict | None = None):
+def load(path: str | os.PathLike, *, trusted: bool | list[str] = False, custom_objects: dict | None = None,
+         max_size: int = _MAX_SIZE):
     """Load what :func:`save` wrote, running no code from the file unless trusted.
+
+    The file is checked before anything in it is used: it must have the layout
+    :func:`save` writes, each network must be a Keras v3 ``.keras`` zip (never an
+    HDF5 file, whose Keras loader ignored ``safe_mode`` before Keras 3.11.3), the
+    networks' saved state must fit them, and nothing may inflate past ``max_size``.
 
     Parameters
     ----------
@@ -154,6 +172,13 @@ def load(path: str | os.PathLike, *, trusted: bool | list[str] = False, custom_o
     custom_objects : dict, optional
         Custom Keras classes or functions of the networks, by name, as for
         ``keras.saving.load_model``.
+    max_size : int, default=2 GiB
+        The most bytes loading may decompress, counting every member of the file
+        and of the zips inside it (each ``.keras`` network, the skops data), which
+        Keras and skops decompress in turn. It bounds the memory and temporary disk
+        a decompression bomb can take. The default holds a network of about 80
+        million weights with its Adam state; skdeep's default networks need well
+        under 1 MB.
 
     Returns
     -------
@@ -161,41 +186,74 @@ def load(path: str | os.PathLike, *, trusted: bool | list[str] = False, custom_o
 
     Raises
     ------
-    ValueError
-        When the file needs code to load, naming what and how to trust it.
+    LoadError
+        When the file is refused: it needs code to load (naming what and how to
+        trust it), is damaged or not written by :func:`save`, does not fit its
+        networks, or inflates past ``max_size``. A subclass of ``ValueError``.
     """
     import keras
     import skops.io as sio
 
-    with zipfile.ZipFile(path) as zf, tempfile.TemporaryDirectory() as tmp:
-        manifest = json.loads(zf.read("manifest.json"))
-        if manifest.get("format") != _FORMAT:
-            raise ValueError(f"{path} is not a file written by skdeep.save (format {manifest.get('format')}).")
+    if not isinstance(max_size, int) or max_size <= 0:
+        raise ValueError(f"max_size must be a positive number of bytes, got {max_size!r}.")
+    allowance = Allowance(max_size, path)
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise refuse(path, f"it is not a file written by skdeep.save ({exc})") from None
+    with archive as zf, tempfile.TemporaryDirectory() as tmp:
+        manifest = _manifest(zf, allowance)
         if manifest["skdeep_version"] != _version():
             warnings.warn(InconsistentVersionWarning(
                 estimator_name=os.fspath(path), current_sklearn_version=_version(),
                 original_sklearn_version=manifest["skdeep_version"]), stacklevel=2)
         networks = {}
-        for name in manifest["networks"]:
-            zf.extract(name, tmp)
-            networks[name] = _load_network(os.path.join(tmp, name), path, trusted is True, custom_objects, keras)
+        for i, name in enumerate(manifest["networks"]):
+            file = os.path.join(tmp, f"{i}.keras")  # no name from the file reaches the disk
+            networks[name] = _load_network(zf, name, file, allowance, trusted is True, custom_objects, keras)
             if _state_name(name) in zf.namelist():
-                _restore_state(networks[name], zf.read(_state_name(name)))
-        data = zf.read("estimator.skops")
-    untrusted = [t for t in sio.get_untrusted_types(data=data) if t not in _OWN_TYPES]
+                state = _state_name(name)
+                _restore_state(networks[name], _untrusted.read(zf, state, allowance), state, allowance)
+        data = _untrusted.read(zf, "estimator.skops", allowance)
+    _untrusted.count_zip(io.BytesIO(data), "estimator.skops", allowance)
+    try:
+        untrusted = [t for t in sio.get_untrusted_types(data=data) if t not in _OWN_TYPES]
+    except Exception as exc:  # skops parses the file here: anything it raises means a damaged file
+        raise refuse(path, f"its estimator.skops is damaged ({type(exc).__name__}: {exc})") from exc
     allowed = untrusted if trusted is True else list(trusted or [])
     refused = [t for t in untrusted if t not in allowed]
     if refused:
-        raise ValueError(
-            f"skdeep.load refused {os.fspath(path)}: it refers to {refused}, which could run code "
-            f"when loaded. If you trust the file, load it with trusted={refused!r} (or trusted=True)."
-        )
-    estimator = sio.loads(data, trusted=[*_OWN_TYPES, *allowed])
+        raise refuse(path, f"it refers to {refused}, which could run code when loaded. If you trust the file, "
+                            f"load it with trusted={refused!r} (or trusted=True).")
+    try:
+        estimator = sio.loads(data, trusted=[*_OWN_TYPES, *allowed])
+    except Exception as exc:
+        raise refuse(path, f"its estimator.skops is damaged ({type(exc).__name__}: {exc})") from exc
     for est in _skdeep_estimators(estimator):
         if not isinstance(getattr(est, "model_", None), str):
             continue
+        if est.model_ not in networks:
+            raise refuse(path, f"its estimator.skops refers to a network {est.model_!r} the manifest does not list")
         est.model_ = networks[est.model_]
     return estimator
+
+
+def _manifest(zf: zipfile.ZipFile, allowance: Allowance) -> dict:
+    """The manifest, checked to have the layout :func:`save` writes."""
+    data = _untrusted.read(zf, "manifest.json", allowance)
+    try:
+        manifest = json.loads(data)
+    except (ValueError, RecursionError):
+        raise refuse(allowance.path, "its manifest.json is not JSON") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        raise refuse(allowance.path, f"it is not a file written by skdeep.save (format {found!r})")
+    names = manifest.get("networks")
+    if (not isinstance(manifest.get("skdeep_version"), str) or not isinstance(names, list)
+            or not all(isinstance(n, str) and _NETWORK.fullmatch(n) for n in names) or len(set(names)) < len(names)):
+        raise refuse(allowance.path, "its manifest.json is not what skdeep.save writes (a skdeep_version "
+                                      "string and the networks as distinct names networks/<n>.keras)")
+    return manifest
 
 
 def _state_name(network: str) -> str:
@@ -205,8 +263,6 @@ def _state_name(network: str) -> str:
 def _non_trainable_state(model) -> bytes:
     """Every non-trainable variable (the dropout RNG's state among them), which a ``.keras`` file
     does not keep, so that training resumes after loading exactly as it would have."""
-    import io
-
     import numpy as np
 
     buffer = io.BytesIO()
@@ -214,73 +270,64 @@ def _non_trainable_state(model) -> bytes:
     return buffer.getvalue()
 
 
-def _restore_state(model, data: bytes) -> None:
-    import io
+def _restore_state(model, data: bytes, member: str, allowance: Allowance) -> None:
+    """Assign the saved non-trainable state once every array is checked against its variable:
+    a state that does not fit (NaN statistics, another network's arrays) would change predictions silently."""
+    variables = model.non_trainable_variables
+    names = [f"arr_{i}.npy" for i in range(len(variables))]
+    _untrusted.count_zip(io.BytesIO(data), member, allowance)
+    with zipfile.ZipFile(io.BytesIO(data)) as npz:
+        if sorted(npz.namelist()) != sorted(names):
+            raise refuse(allowance.path, f"its {member} does not fit the network: it holds {len(npz.namelist())} "
+                                          f"arrays for the network's {len(variables)} non-trainable variables")
+        values = [_untrusted.state_array(npz, name, var, member, allowance.path) for name, var in zip(names, variables)]
+    for variable, value in zip(variables, values):
+        variable.assign(value)
 
-    import numpy as np
 
-    with np.load(io.BytesIO(data), allow_pickle=False) as arrays:  # data only, never objects
-        values = [arrays[f"arr_{i}"] for i in range(len(arrays.files))]
-    if len(values) == len(model.non_trainable_variables):
-        for variable, value in zip(model.non_trainable_variables, values):
-            variable.assign(value)
+def _unregistered(path, name: str) -> LoadError:
+    return refuse(path, (
+        f"its network uses {name!r}, which is not registered with keras.saving.register_keras_serializable. "
+        f"If you trust the file, import the code that registers it, or pass custom_objects={{{name!r}: ...}} "
+        "with trusted=True."))
 
 
-def _unregistered_objects(file: str, custom_objects, keras) -> list[str]:
-    """Classes and functions the network's config names outside Keras, not registered nor given.
+def _load_network(zf, name: str, file: str, allowance: Allowance, trusted: bool, custom_objects, keras):
+    """Extract network ``name`` to ``file`` and load it, once its content is known to be a ``.keras`` zip.
 
-    Some Keras versions import such a class from its module path when loading,
-    running that module's code; skdeep refuses them whatever the version.
+    Checked by content, not name: an HDF5 model reaches Keras's legacy loader,
+    which ran its code whatever ``safe_mode`` said before Keras 3.11.3, and an
+    HDF5 file with a zip appended passes ``zipfile.is_zipfile`` (which looks at
+    the end), so the zip's local-header magic must open the file.
     """
-    with zipfile.ZipFile(file) as zf:
-        config = json.loads(zf.read("config.json"))
-    found, stack = [], [config]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-            module, name = item.get("module"), item.get("class_name")
-            # Serialized objects carry "module" (None or a path for user classes); tensors do not.
-            if "module" not in item or not isinstance(name, str) or str(module).startswith("keras"):
-                continue
-            if name == "function" and isinstance(item.get("config"), str):
-                name = item["config"]
-            registered = item.get("registered_name") or name
-            if name in (custom_objects or {}) or registered in (custom_objects or {}):
-                continue
-            if keras.saving.get_registered_object(registered) is None:
-                found.append(name)
-    return sorted(set(found))
-
-
-def _load_network(file: str, path, trusted: bool, custom_objects, keras):
     from . import _layers  # noqa: F401  (registers skdeep's own layers before the check)
 
-    unknown = [] if trusted else _unregistered_objects(file, custom_objects, keras)
+    path = allowance.path
+    with open(file, "wb") as out:
+        _untrusted.copy(zf, name, allowance, out)
+    with open(file, "rb") as f:
+        head = f.read(len(_untrusted.HDF5_MAGIC))
+    if not head.startswith(_untrusted.ZIP_MAGIC):
+        kind = "an HDF5 (legacy .h5) model" if head == _untrusted.HDF5_MAGIC else "not a zip"
+        raise refuse(path, f"its network {name} is {kind}, not the Keras v3 .keras file skdeep.save writes")
+    _untrusted.count_zip(file, name, allowance, required=("config.json", "metadata.json"))
+    try:
+        unknown = [] if trusted else _untrusted.unregistered_objects(file, custom_objects, keras)
+    except (ValueError, RecursionError):
+        raise refuse(path, f"its network {name} has a config.json that is not JSON") from None
     if unknown:
-        raise ValueError(
-            f"skdeep.load refused {os.fspath(path)}: its network uses {unknown[0]!r}, which is not "
-            "registered with keras.saving.register_keras_serializable. If you trust the file, import "
-            f"the code that registers it, or pass custom_objects={{{unknown[0]!r}: ...}} with trusted=True."
-        )
+        raise _unregistered(path, unknown[0])
     try:
         return keras.saving.load_model(file, custom_objects=custom_objects, safe_mode=not trusted)
     except Exception as exc:  # Keras raises ValueError or TypeError, naming the object
         text = str(exc)
         unknown = re.search(r"Could not locate (?:class|function) '([^']+)'", text)
         if unknown:
-            raise ValueError(
-                f"skdeep.load refused {os.fspath(path)}: its network uses {unknown.group(1)!r}, which is "
-                "not registered with keras.saving.register_keras_serializable. If you trust the file, "
-                "import the code that registers it, or pass "
-                f"custom_objects={{{unknown.group(1)!r}: ...}} with trusted=True."
-            ) from None
-        if "Lambda" in text or "safe_mode" in text:
-            raise ValueError(
-                f"skdeep.load refused {os.fspath(path)}: its network has a Lambda layer (Python code "
-                "stored in the file, which would run on loading). Load it with trusted=True only if you "
-                "trust the file as much as your own code."
-            ) from None
-        raise
+            raise _unregistered(path, unknown.group(1)) from None
+        if "safe_mode" in text:  # safe_mode refuses an object before building it: none of its code ran
+            what = "a Lambda layer (Python code stored in the file)" if "Lambda" in text else (
+                f"an object Keras's safe_mode refuses ({text.splitlines()[0]})")
+            raise refuse(path, f"its network has {what}; it was not loaded. Load it with trusted=True only if "
+                                "you trust the file as much as your own code.") from None
+        raise refuse(path, f"its network {name} does not load in Keras {keras.__version__} "
+                            f"({type(exc).__name__}: {exc})") from exc

@@ -148,6 +148,38 @@ def huge_target():
     np.testing.assert_allclose(huge / 1e300, small, rtol=1e-4, atol=1e-6)
 
 
+def tampered(tmp_path, changes: dict, **load_kwargs):
+    """Load a saved classifier whose members ``changes`` replaces (None removes one)."""
+    import zipfile
+
+    path = tmp_path / "clf.skdeep"
+    skdeep.save(clf().fit(X, y), path)
+    with zipfile.ZipFile(path) as zf:
+        members = {name: zf.read(name) for name in zf.namelist()}
+    members.update(changes)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            if data is not None:
+                zf.writestr(name, data)
+    skdeep.load(path, **load_kwargs)
+
+
+def hdf5_network(tmp_path):
+    keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).save(tmp_path / "net.h5")
+    tampered(tmp_path, {"networks/0.keras": (tmp_path / "net.h5").read_bytes()})
+
+
+def nan_state(tmp_path):
+    import io
+
+    state = [np.asarray(v.numpy()) for v in clf().fit(X, y).model_.non_trainable_variables]
+    floats = [i for i, a in enumerate(state) if a.dtype.kind == "f"]
+    state[floats[0]] = np.full_like(state[floats[0]], np.nan)
+    buffer = io.BytesIO()
+    np.savez(buffer, *state)
+    tampered(tmp_path, {"networks/0.state.npz": buffer.getvalue()})
+
+
 CASES = {
     "NaN in `X` (numeric or categorical column)": lambda tmp: nan_is_imputed(),
     "NaN in `X` with your own model (`model=...`)": lambda tmp: clf(model=user_model).fit(_with(X, 3, 1, np.nan), y),
@@ -191,6 +223,14 @@ CASES = {
     "Ctrl-C (`KeyboardInterrupt`) during a refit": lambda tmp: interrupted_refit(),
     "a pickle written by another skdeep version": lambda tmp: old_pickle(),
     "a `skdeep.save` file whose network has a `Lambda` layer": lambda tmp: lambda_file(tmp),
+    "a `skdeep.save` file whose network is an HDF5 (`.h5`) model, however named, even with a zip appended":
+        lambda tmp: hdf5_network(tmp),
+    "a `skdeep.save` file that decompresses past `max_size` (default 2 GiB; a zip bomb)":
+        lambda tmp: tampered(tmp, {"estimator.skops": bytes(8 << 20)}, max_size=1 << 20),
+    "a file that is not a whole `skdeep.save` zip (not a zip, truncated, no manifest, a member missing)":
+        lambda tmp: tampered(tmp, {"manifest.json": None}),
+    "a `skdeep.save` file whose saved network state does not fit its network (NaN, another shape or count)":
+        lambda tmp: nan_state(tmp),
 }
 
 
