@@ -436,3 +436,18 @@ def test_jax_backend_uses_a_model_agnostic_explainer():
     env = {**os.environ, "KERAS_BACKEND": "jax"}
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("plot", [plot_waterfall, plot_decision, plot_bar, plot_beeswarm])
+def test_plots_draw_dollar_signs_in_names_and_values_as_text(plot):
+    # Two "$" in a label make matplotlib parse math text ("_per_" fails); shap draws feature
+    # names as ticks and text values as annotations, so every plot escapes both.
+    names = ["usd_$_per_$_kg", "pack"]
+    values = np.array([[0.5, -0.25], [0.1, 0.3]])
+    data = np.array([[1.0, "box_$_of_$_6"], [2.0, "box_$_of_$_12"]], dtype=object)
+    explanation = shap.Explanation(values=values, base_values=np.zeros(2), data=data, feature_names=names)
+    fig = plot(explanation)
+    try:
+        fig.savefig(__import__("io").BytesIO(), format="png")
+    finally:
+        plt.close(fig)

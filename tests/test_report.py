@@ -197,6 +197,79 @@ def test_report_settings_default_to_the_estimators_recipe():
     assert Settings().cv == 5  # the README's "5-fold CV"
 
 
+# -- names from the data, drawn as text ------------------------------------------
+DOLLARS = "usd_$_per_$_kg"  # two $: matplotlib would read "_per_" as math text, and fail
+
+
+@pytest.fixture(scope="module")
+def dollar_csv(tmp_path_factory):
+    """A column name, text values and class labels with two ``$`` each."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 40
+    frame = pd.DataFrame({DOLLARS: rng.normal(size=n), "b": rng.normal(size=n),
+                          "pack": rng.choice(["box_$_of_$_6", "box_$_of_$_12"], n)})
+    frame["y"] = 2 * frame[DOLLARS] - frame["b"]
+    frame["label"] = np.where(frame["b"] > 0, "up_$_by_$_1", "down_$_by_$_1")
+    path = tmp_path_factory.mktemp("dollars") / "dollars.csv"
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.mark.parametrize("target, figure", [("y", "Waterfall"), ("label", "Decision plot")])
+def test_dollar_signs_in_names_and_values_are_drawn_as_text(dollar_csv, tmp_path, capsys, target, figure):
+    path = tmp_path / "report.html"
+    code = main(["report", "--dataset", dollar_csv, "--target", target, "--models", "linear",
+                 "--epochs", "2", "--cv", "2", "--hidden-layer-sizes", "4", "--rows", "1", "--global-rows", "5",
+                 "--background", "5", "--top", "4", "--output", str(path), "-q"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    text = path.read_text(encoding="utf-8")
+    body = " ".join(_Page(text).text)
+    assert DOLLARS in body and f"{figure} of row" in body
+    assert "\\$" not in text  # matplotlib's escape stays in the figures
+    assert len(_Page(text).find("img")) == _expected_images(n_rows=1, n_beeswarms=1)
+
+
+def test_plots_draw_model_and_metric_names_with_dollar_signs_as_text():
+    import io
+
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from skdeep.plot import plot_comparison, plot_history
+
+    results = pd.DataFrame({"accuracy_mean": [0.9, 0.8], "accuracy_std": [0.01, 0.02]}, index=[DOLLARS, "b"])
+    for fig in (plot_comparison(results), plot_history({DOLLARS: [1.0, 0.5], f"val_{DOLLARS}": [1.1, 0.7]})):
+        try:
+            fig.savefig(io.BytesIO(), format="png")
+        finally:
+            plt.close(fig)
+
+
+def test_generate_report_leaves_the_callers_figures_open():
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    from skdeep.report import Dataset, generate_report
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=40), "b": rng.normal(size=40)})
+    data = Dataset("tiny", X, (X["a"] - X["b"]).to_numpy(), "regression", "y")
+    settings = Settings(cv=2, epochs=2, hidden_layer_sizes=(4,), models=("linear",), rows=1, global_rows=5,
+                        background=5, top_k=2)
+    mine = plt.figure()
+    try:
+        generate_report(data, settings, progress=False)
+        assert plt.fignum_exists(mine.number)
+        assert plt.get_fignums() == [mine.number]  # and none of its own left open
+    finally:
+        plt.close(mine)
+
+
 # -- a real browser -----------------------------------------------------------
 def _chromium() -> str | None:
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):

@@ -10,10 +10,12 @@ breast_cancer``, ``iris``, ``wine``, ``digits``, ``diabetes``) or on a CSV file
 
 :func:`main` returns the exit status instead of exiting, so it can be called
 in-process: 0 on success, 2 for a usage error (bad option, unknown dataset,
-missing or unknown target column, unusable columns) or data it cannot use
-(infinite cells, a model failing on every fold, e.g. because training
-diverged), 1 when something needed is not installed or fails unexpectedly.
-Errors are one line on stderr; ``--debug`` shows tracebacks instead.
+missing or unknown target column, unusable columns, too few rows for the
+folds) or data it cannot use (infinite cells, column names that collide once
+stripped, a model failing on every fold, e.g. because training diverged, or
+every model failing on every fold), 1 when something needed is not installed
+or fails unexpectedly. Errors are one line on stderr; ``--debug`` shows
+tracebacks and warnings instead (without it, no warning is shown).
 ``python -m skdeep`` runs the same. Whatever ``main`` changes in the process
 while a command runs (TensorFlow's log level, warning filters, matplotlib's
 backend) is restored when it returns.
@@ -31,7 +33,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from ..report._data import BUNDLED, CATEGORICAL, TASKS, DatasetError, load_dataset  # noqa: F401
+from ..report._data import (  # noqa: F401
+    BUNDLED, CATEGORICAL, TASKS, DatasetError, UnusableDataError, load_dataset,
+)
 from ..report._workflow import MODEL_ALIASES, Settings  # noqa: F401 - importable from here as before
 from ._errors import (
     EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, PROG, DataError, MissingDependency, UsageError,
@@ -75,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with quiet_session(debug):
         try:
             return args.handler(args)
-        except DataError as error:
+        except (DataError, UnusableDataError) as error:
             print(f"{PROG} {args.command}: error: {error}", file=sys.stderr)
             return EXIT_USAGE
         except (DatasetError, UsageError) as error:

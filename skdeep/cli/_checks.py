@@ -1,10 +1,12 @@
-"""Checks the commands run before the work, and the reason a model failed on every fold."""
+"""Checks the commands run before the work, and why a model (or every model) failed on every fold."""
 
 from __future__ import annotations
 
-from .. import _columns
 from ..report._workflow import Settings, build_models, run_compare
 from ._errors import PROG, DataError, MissingDependency, UsageError
+
+# Rows a test fold needs: R² is undefined on one row, and ROC AUC needs both classes.
+MIN_TEST_ROWS = 2
 
 
 def check_finite_cells(dataset) -> None:
@@ -23,11 +25,13 @@ def check_finite_cells(dataset) -> None:
 
 
 def check_folds(dataset, settings: Settings, *, what: str = "--cv") -> None:
+    """Enough rows for the folds: two in every test fold, and no more folds than the largest class has rows."""
     import numpy as np
 
     n = len(dataset.X)
-    if settings.cv > n:
-        raise UsageError(f"{what} {settings.cv} is more folds than the {n} rows.")
+    if n < MIN_TEST_ROWS * settings.cv:
+        raise UsageError(f"{what} {settings.cv} needs at least {MIN_TEST_ROWS * settings.cv} rows "
+                         f"({MIN_TEST_ROWS} in each test fold); the data has {n}.")
     if dataset.task == "classification":
         largest = int(np.bincount(dataset.y).max())
         if settings.cv > largest:
@@ -55,25 +59,38 @@ def need_explain_deps(command: str) -> None:
 
 
 def run_compare_checked(dataset, settings: Settings, bar):
-    """``run_compare``, turning a model that fails on every fold into a :class:`DataError`."""
+    """``run_compare``, refusing a model that fails on every fold, and a run where every model does.
+
+    A fold fails when its model raises (scikit-learn scores it NaN) or when its
+    score is not finite (a target so large that the errors overflow). One
+    model failing on every fold, with a reason, is a :class:`DataError`, so is
+    every model failing on every fold, with the first reason found.
+    """
+    import numpy as np
+
     try:
         results = run_compare(dataset, settings, bar)
-    except ValueError as error:
+    except ValueError as error:  # "All the N fits failed": one model raised on every fold
         if "fits failed" not in str(error):
             raise
-        failed = _failed_model(dataset, settings, list(build_models(dataset, settings)))
+        failed = _first_failure(dataset, settings, list(build_models(dataset, settings)))
         if failed is None:
             raise
-        raise failed from None
-    scores = results[_columns.mean(results.attrs["primary_metric"])]
-    failed = _failed_model(dataset, settings, [n for n in results.index if scores.isna()[n]])
+        raise DataError(f"{failed[0]} failed on every fold: {failed[1]}") from None
+    primary = results.attrs["primary_metric"]
+    folds = results.attrs["fold_scores"]
+    names = [n for n in results.index if not np.isfinite(folds[n][primary]).any()]
+    failed = _first_failure(dataset, settings, names) if names else None
+    if len(names) == len(results):
+        reason = f"{failed[0]}: {failed[1]}" if failed else _no_finite_score(dataset, primary)
+        raise DataError(f"every model failed on every fold: {reason}")
     if failed is not None:
-        raise failed
+        raise DataError(f"{failed[0]} failed on every fold: {failed[1]}")
     return results
 
 
-def _failed_model(dataset, settings: Settings, names) -> DataError | None:
-    """The first of ``names`` whose fit on all rows fails, as a one-line error, or None.
+def _first_failure(dataset, settings: Settings, names) -> tuple[str, str] | None:
+    """The first of ``names`` whose fit on all rows fails, and why in one line; or None.
 
     Cross-validation keeps only NaN scores (or "All the fits failed"); one fit
     on all rows gives the reason, e.g. ``Training diverged at epoch 3``.
@@ -84,6 +101,19 @@ def _failed_model(dataset, settings: Settings, names) -> DataError | None:
         try:
             est.fit(dataset.X, dataset.y)
         except Exception as error:  # noqa: BLE001 - reported, not handled
-            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            return DataError(f"{name} failed on every fold: {reason}")
+            return name, (str(error).strip().splitlines() or [type(error).__name__])[0]
     return None
+
+
+def _no_finite_score(dataset, primary: str) -> str:
+    """Why no fold scored, when every model fitted: most often a target too large to square."""
+    import numpy as np
+
+    reason = f"no fold gave a finite {primary} score"
+    if dataset.task == "regression":
+        largest = float(np.max(np.abs(dataset.y)))
+        with np.errstate(over="ignore"):
+            if np.isinf(np.square(largest)):
+                reason += (f" (the target reaches {largest:.3g}, too large to square in 64-bit floats; "
+                           "rescale it)")
+    return reason

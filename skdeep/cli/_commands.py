@@ -83,7 +83,9 @@ def cmd_report(args: argparse.Namespace) -> int:
             raise UsageError(f"--output {output} is a directory; give a file name such as report.html.")
         command = " ".join([PROG, *(shlex.quote(a) for a in args.argv)])
         with _progress(args, report_steps(settings), "skdeep report") as bar:
-            path = write_report(output, dataset, settings, title=args.title, command=command, progress=bar)
+            results = _checks.run_compare_checked(dataset, settings, bar)
+            path = write_report(output, dataset, settings, title=args.title, command=command, progress=bar,
+                                results=results)
     print(f"Wrote {path} ({os.path.getsize(path) / 1024:.0f} KiB)")
     return EXIT_OK
 

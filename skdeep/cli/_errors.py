@@ -16,4 +16,4 @@ class MissingDependency(Exception):
 
 
 class DataError(Exception):
-    """Data the command cannot use: non-finite cells, a model failing on every fold (exit status 2)."""
+    """Data the command cannot use: infinite cells, a model (or every model) failing on every fold (exit 2)."""

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 @contextlib.contextmanager
 def quiet_session(debug: bool) -> Iterator[None]:
-    """Quiet TensorFlow and the per-fold warnings unless ``debug``; restore everything on exit."""
+    """Quiet TensorFlow and every warning unless ``debug``; restore everything on exit."""
     with contextlib.ExitStack() as stack:
         if not debug:
             stack.enter_context(_environment_default("TF_CPP_MIN_LOG_LEVEL", "3"))
@@ -28,8 +28,11 @@ def quiet_session(debug: bool) -> Iterator[None]:
         stack.enter_context(warnings.catch_warnings())
         if not debug:
             import_backend_quietly()
-            # A failed fold scores NaN; the reason is reported once, not as a traceback per fold.
-            warnings.filterwarnings("ignore", message=".*(fits failed|Scoring failed).*")
+            # Every warning, by category: a failed fold's FitFailedWarning (whose message starts
+            # with a newline and carries the fold's traceback), numpy's overflow RuntimeWarnings,
+            # scikit-learn's UndefinedMetricWarning... A failure that matters ends the command
+            # with one line saying why (skdeep.cli._checks); --debug shows them all.
+            warnings.simplefilter("ignore")
         yield
 
 

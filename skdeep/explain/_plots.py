@@ -69,6 +69,31 @@ def select_output(explanation: Any, class_index: Any = None, row: int | None = N
     )
 
 
+def _drawable(explanation: Any) -> Any:
+    """The explanation with its feature names and text values escaped for matplotlib (every plot's first step).
+
+    shap draws them as tick labels and annotations (``value = name`` in a
+    waterfall, ``(value)`` in a one-row decision plot), where two ``$`` would
+    start math text. Output names stay as they are: they pick the class, and
+    no plot draws them.
+    """
+    import shap
+
+    from ..plot._utils import plain_text
+
+    data, names = np.asarray(explanation.data), explanation.feature_names
+    if data.dtype.kind not in "biufc":
+        data = np.array([plain_text(v) if isinstance(v, str) else v for v in data.ravel()],
+                        dtype=object).reshape(data.shape)
+    return shap.Explanation(
+        values=explanation.values,
+        base_values=explanation.base_values,
+        data=data,
+        feature_names=None if names is None else [plain_text(name) for name in names],
+        output_names=explanation.output_names,
+    )
+
+
 def _max_display(n_features: int, top_k: int) -> int:
     # shap shows max_display - 1 features plus one "sum of the others" row.
     return n_features if n_features <= top_k else top_k + 1
@@ -115,7 +140,7 @@ def plot_waterfall(explanation: Any, row: int = 0, *, class_index: Any = None, t
     import matplotlib.pyplot as plt
     import shap
 
-    single = select_output(explanation, class_index, row=row)[row]
+    single = select_output(_drawable(explanation), class_index, row=row)[row]
     _new_figure()
     shap.plots.waterfall(single, max_display=_max_display(single.values.shape[0], top_k), show=False)
     return _finish(plt.gcf())
@@ -148,7 +173,7 @@ def plot_decision(
     import matplotlib.pyplot as plt
     import shap
 
-    single = select_output(explanation, class_index)
+    single = select_output(_drawable(explanation), class_index)
     features = single.display_data if single.display_data is not None else single.data
     _new_figure()
     shap.decision_plot(
@@ -181,6 +206,7 @@ def plot_bar(explanation: Any, *, class_index: Any = None, top_k: int = 10):
     import matplotlib.pyplot as plt
     import shap
 
+    explanation = _drawable(explanation)
     values = np.asarray(explanation.values)
     if values.ndim == 3 and class_index is None and values.shape[2] > 2:
         single = shap.Explanation(
@@ -210,7 +236,7 @@ def plot_beeswarm(explanation: Any, *, class_index: Any = None, top_k: int = 10)
     import matplotlib.pyplot as plt
     import shap
 
-    single = select_output(explanation, class_index)
+    single = select_output(_drawable(explanation), class_index)
     n_shown = _max_display(single.values.shape[1], top_k)
     fig, ax = plt.subplots(figsize=(8, 0.4 * n_shown + 1.5))
     shap.plots.beeswarm(single, max_display=n_shown, ax=ax, plot_size=None, show=False)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import _columns as C
-from ._utils import new_figure
+from ._utils import new_figure, plain_text
 
 
 def plot_comparison(
@@ -94,14 +94,14 @@ def _bars(results: Any, metric: str):
     """Means, stds and names in drawing order (best last, drawn on top), and the axis label."""
     mean = np.asarray(results[C.mean(metric)], dtype=float)
     std = np.asarray(results[C.std(metric)], dtype=float) if C.std(metric) in results else np.zeros_like(mean)
-    names = [str(i) for i in results.index]
+    names = [plain_text(i) for i in results.index]
     lower_better = metric in C.TIME_LABELS or C.is_error(metric)
     if C.is_error(metric):
-        mean, label = -mean, f"{C.error_name(metric)} (lower is better)"
+        mean, label = -mean, f"{plain_text(C.error_name(metric))} (lower is better)"
     elif metric in C.TIME_LABELS:
         label = f"{C.TIME_LABELS[metric]} (lower is better)"
     else:
-        label = f"{metric} (higher is better)"
+        label = f"{plain_text(metric)} (higher is better)"
     # Best on top: barh draws the first bar at the bottom, so sort worst first.
     key = np.where(np.isnan(mean), np.inf if lower_better else -np.inf, mean)
     order = np.argsort(-key if lower_better else key, kind="stable")

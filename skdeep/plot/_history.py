@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._utils import final_estimator, new_figure
+from ._utils import final_estimator, new_figure, plain_text
 
 # Substrings of metric names for which lower values are better.
 _LOWER_IS_BETTER = ("loss", "error", "mse", "mae", "mape", "rmse", "crossentropy", "hinge")
@@ -153,9 +153,9 @@ def plot_history(
             ax.plot(epochs, val, "--", color="C1", marker="o", markersize=3, label="validation")
         if mark_best:
             _mark_best(ax, name, val if val is not None else train)
-        ax.set_title(name)
+        ax.set_title(plain_text(name))
         ax.set_xlabel("epoch")
-        ax.set_ylabel(name)
+        ax.set_ylabel(plain_text(name))
         ax.grid(True, alpha=0.3)
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend(loc="best", fontsize="small")

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._utils import final_estimator, new_figure
+from ._utils import final_estimator, new_figure, plain_text
 
 _COLORS = {"input": "#4caf50", "hidden": "#2196f3", "output": "#f44336"}
 
@@ -188,7 +188,7 @@ def plot_network(
     ax.set_ylim(-half - (1.8 if has_notes else 0.8), half + 2.2)
     ax.set_axis_off()
     if title is None:
-        title = f"{model.name} ({model.count_params():,} parameters)"
+        title = f"{plain_text(model.name)} ({model.count_params():,} parameters)"
     ax.set_title(title)
     return fig
 
@@ -232,7 +232,7 @@ def _label(col: _Column) -> str:
     unit_word = "unit" if col.units == 1 else "units"
     if col.kind == "input":
         return f"Input\n{col.units} feature{'s' if col.units != 1 else ''}"
-    head = "Output" if col.kind == "output" else col.name
+    head = "Output" if col.kind == "output" else plain_text(col.name)
     text = f"{head}\n{col.units} {unit_word}"
     if col.activation:
         text += f"\n{col.activation}"

@@ -16,6 +16,23 @@ def import_pyplot() -> Any:
     return plt
 
 
+def plain_text(text: Any) -> str:
+    r"""``text`` escaped so that matplotlib draws it as written, never as math.
+
+    matplotlib reads a label with two unescaped ``$`` as math text, so a column
+    named ``usd_$_per_$_kg`` stops the drawing with a parse error; an escaped
+    ``\$`` draws a plain ``$``. Nothing else is special while ``text.usetex``
+    is off (matplotlib's default). Use it for every label that comes from the
+    user's data: column names, class labels, model names, text values.
+
+    Examples
+    --------
+    >>> print(plain_text("usd_$_per_$_kg"))
+    usd_\$_per_\$_kg
+    """
+    return str(text).replace("$", r"\$")
+
+
 def final_estimator(obj: Any) -> Any:
     """Return the last step of a (possibly nested) sklearn Pipeline, else ``obj``.
 

@@ -14,7 +14,7 @@ Examples
 """
 
 from ._build import generate_report, write_report
-from ._data import BUNDLED, Dataset, DatasetError, load_dataset
+from ._data import BUNDLED, Dataset, DatasetError, UnusableDataError, load_dataset
 from ._workflow import (
     MODEL_ALIASES,
     Explained,
@@ -35,6 +35,7 @@ __all__ = [
     "Progress",
     "RowExplanation",
     "Settings",
+    "UnusableDataError",
     "build_models",
     "fit_and_explain",
     "generate_report",

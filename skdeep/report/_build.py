@@ -30,6 +30,7 @@ def generate_report(
     title: str | None = None,
     command: str | None = None,
     progress: bool | Progress = True,
+    results: Any = None,
 ) -> str:
     """Run the whole analysis of ``dataset`` and return the report as one HTML string.
 
@@ -52,6 +53,10 @@ def generate_report(
         The command line that made the report, shown in the footer.
     progress : bool or Progress, default=True
         Show a progress bar on stderr.
+    results : pandas.DataFrame, optional
+        The comparison, if already made by :func:`skdeep.report.run_compare`
+        with the same settings (the network included); by default the
+        report makes it.
 
     Returns
     -------
@@ -64,7 +69,8 @@ def generate_report(
     bar = progress if isinstance(progress, Progress) else Progress(
         report_steps(settings), "skdeep report", enabled=bool(progress))
     try:
-        results = run_compare(dataset, settings, bar)
+        if results is None:
+            results = run_compare(dataset, settings, bar)
         explained = fit_and_explain(dataset, settings, model="network", progress=bar)
         bar.start("drawing figures")
         figures = _figures(dataset, settings, results, explained)
@@ -103,30 +109,41 @@ def _one_row(explanation: Any, i: int) -> Any:
 
 
 def _figures(dataset: Dataset, settings: Settings, results: Any, explained: Explained) -> dict[str, Any]:
-    """Every figure of the page as a PNG ``data:`` URI (the beeswarms with their class, if any)."""
+    """Every figure of the page as a PNG ``data:`` URI (the beeswarms with their class, if any).
+
+    Each figure is closed once saved; any other figure drawing leaves open is
+    closed at the end, and the caller's own figures are left alone.
+    """
     import matplotlib.pyplot as plt
 
     from ..explain import plot_bar
     from ..plot import plot_comparison, plot_history, plot_network
 
-    network, expl = explained.model, explained.explanation
-    figures: dict[str, Any] = {
-        "comparison": H.figure_to_data_uri(plot_comparison(results)),
-        "history": H.figure_to_data_uri(plot_history(network)),
-        "network": H.figure_to_data_uri(plot_network(network)),
-        "bar": H.figure_to_data_uri(plot_bar(expl, top_k=settings.top_k)),
-        "beeswarm": [(name, H.figure_to_data_uri(fig)) for name, fig in _beeswarms(dataset, settings, explained)],
-        "rows": [H.figure_to_data_uri(fig) for fig in _row_figures(dataset, settings, explained)],
-    }
-    plt.close("all")
-    return figures
+    network, explanation = explained.model, explained.explanation
+    theirs = set(plt.get_fignums())
+    try:
+        return {
+            "comparison": H.figure_to_data_uri(plot_comparison(results)),
+            "history": H.figure_to_data_uri(plot_history(network)),
+            "network": H.figure_to_data_uri(plot_network(network)),
+            "bar": H.figure_to_data_uri(plot_bar(explanation, top_k=settings.top_k)),
+            "beeswarm": [(name, H.figure_to_data_uri(fig))
+                         for name, fig in _beeswarms(dataset, settings, explained, explanation)],
+            "rows": [H.figure_to_data_uri(fig) for fig in _row_figures(dataset, settings, explained, explanation)],
+        }
+    finally:
+        for number in set(plt.get_fignums()) - theirs:
+            plt.close(number)
 
 
-def _beeswarms(dataset: Dataset, settings: Settings, explained: Explained) -> list[tuple[str | None, Any]]:
-    """One beeswarm (binary, regression), one per class up to MAX_BEESWARM_CLASSES, else none."""
+def _beeswarms(dataset: Dataset, settings: Settings, explained: Explained,
+               expl: Any) -> list[tuple[str | None, Any]]:
+    """One beeswarm (binary, regression), one per class up to MAX_BEESWARM_CLASSES, else none.
+
+    ``expl`` is the explanation, as for :func:`_row_figures`.
+    """
     from ..explain import plot_beeswarm
 
-    expl = explained.explanation
     n_classes = np.asarray(expl.values).shape[2] if np.ndim(expl.values) == 3 else 0
     if n_classes <= 2:
         return [(None, plot_beeswarm(expl, top_k=settings.top_k))]
@@ -137,11 +154,10 @@ def _beeswarms(dataset: Dataset, settings: Settings, explained: Explained) -> li
             for pos, label in enumerate(expl.output_names)]
 
 
-def _row_figures(dataset: Dataset, settings: Settings, explained: Explained) -> Iterator[Any]:
+def _row_figures(dataset: Dataset, settings: Settings, explained: Explained, expl: Any) -> Iterator[Any]:
     """A decision plot (classification) or a waterfall (regression) per detailed row, one at a time."""
     from ..explain import plot_decision, plot_waterfall
 
-    expl = explained.explanation
     for row in explained.rows:
         if dataset.task == "classification":
             yield plot_decision(_one_row(expl, row.position), class_index=row.class_label, top_k=settings.top_k)

@@ -36,6 +36,10 @@ class DatasetError(ValueError):
     """The dataset or its options cannot be used; the message says why and what to do."""
 
 
+class UnusableDataError(DatasetError):
+    """The data itself cannot be used, whatever the options (e.g. two columns with one name)."""
+
+
 @dataclass
 class Dataset:
     """Features, encoded target and what is known about them.
@@ -209,11 +213,28 @@ def _read_csv(path: str, target: str | None, sep: str | None) -> pd.DataFrame:
         frame = pd.read_csv(path, sep=sep)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         raise DatasetError(f"cannot read {path} as CSV: {error}") from error
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.columns = _stripped_names(frame.columns)
     if target not in frame.columns:
         shown = ", ".join(frame.columns[:20]) + (" ..." if len(frame.columns) > 20 else "")
         raise DatasetError(f"target column {target!r} is not in {path}; its columns are: {shown}")
     return frame
+
+
+def _stripped_names(columns: pd.Index) -> list[str]:
+    """Column names without surrounding spaces, refused if two become one.
+
+    pandas already renames exact duplicates (``a``, ``a.1``); ``a`` and ``a ``
+    only meet here, and two columns under one name cannot be selected apart.
+    """
+    names = [str(c).strip() for c in columns]
+    groups: dict[str, list[str]] = {}
+    for original, name in zip(columns, names):
+        groups.setdefault(name, []).append(str(original))
+    clashes = [" and ".join(repr(c) for c in group) for group in groups.values() if len(group) > 1]
+    if clashes:
+        raise UnusableDataError(f"columns {'; '.join(clashes)} have the same name once the spaces around "
+                                "names are stripped; rename them.")
+    return names
 
 
 def _encode_target(y_raw: pd.Series, task: str, target: str) -> tuple[np.ndarray, list[str] | None]:

@@ -143,23 +143,20 @@ def run_compare(dataset: Dataset, settings: Settings, progress: Progress | None 
     The steps of ``compare`` (:mod:`skdeep._crossval`), with the progress bar
     advancing after each model: the same folds, scorers, aggregation and
     ranking (by the mean primary score, best first, ties in model order,
-    failed models (NaN) last).
+    failed models (NaN) last). A fold whose fit fails scores NaN, with
+    scikit-learn's ``FitFailedWarning`` as in ``compare``; the command line
+    silences warnings unless ``--debug``.
     """
-    import warnings
-
     from .._crossval import cross_validate_model, plan_comparison, ranked_table
 
     progress = progress or _NoProgress()
     plan = plan_comparison(dataset.X, dataset.y, build_models(dataset, settings), cv=settings.cv,
                            scoring=settings.scoring, random_state=settings.random_state, task=dataset.task)
     results = {}
-    with warnings.catch_warnings():
-        # A model that fails on a fold scores NaN (``error_score``); shown as such in the table.
-        warnings.filterwarnings("ignore", message=".*fits failed.*")
-        for name, est in plan.models.items():
-            progress.start(f"cross-validating {name}")
-            results[name] = cross_validate_model(plan, est, n_jobs=settings.n_jobs)
-            progress.done()
+    for name, est in plan.models.items():
+        progress.start(f"cross-validating {name}")
+        results[name] = cross_validate_model(plan, est, n_jobs=settings.n_jobs)
+        progress.done()
     return ranked_table(plan, results)
 
 
