@@ -211,6 +211,7 @@ class BaseKerasEstimator(BaseEstimator):
 
     @_transaction.all_or_nothing  # a fit that raises or is interrupted changes nothing
     @_state.keras_names_kept()  # flat memory over many fits; the user's next auto-names unchanged
+    @_state.tensorflow_left_unloaded()  # on JAX or torch, Keras never imports TensorFlow for a fit
     def _fit(self, X, y, sample_weight, *, reset: bool, epochs: int | None, classes=None):
         self._check_params()
         X, y = self._validate_X(X, y, reset=reset)
@@ -355,6 +356,7 @@ class BaseKerasEstimator(BaseEstimator):
         return f"own: {scaling}, imputation, categorical embeddings"
 
     @_state.keras_names_kept()  # a first predict traces a forward function
+    @_state.tensorflow_left_unloaded()
     def _network_outputs(self, X) -> np.ndarray:
         check_is_fitted(self)
         X, _ = self._validate_X(X, reset=False)

@@ -37,6 +37,18 @@ def tf_gradient_registry() -> dict:
     return tf_ops._gradient_registry._registry
 
 
+def keras_tensorflow_handle():
+    """Keras's lazy ``tensorflow`` module (``keras.src.utils.module_utils.tensorflow``).
+
+    Its ``available`` property imports TensorFlow when it is installed, and Keras
+    asks it while serializing any model (``isinstance(obj, tf.TensorShape)``),
+    whatever the backend; its private ``_available`` caches the answer.
+    """
+    from keras.src.utils import module_utils
+
+    return module_utils.tensorflow
+
+
 def tensorboard_traces(callback) -> bool:
     """Whether a ``keras.callbacks.TensorBoard`` profiles batches (its private ``_should_trace``)."""
     return bool(getattr(callback, "_should_trace", True))  # unknown: assume it does

@@ -24,7 +24,7 @@ from typing import Any
 
 from sklearn.exceptions import InconsistentVersionWarning as _SklearnVersionWarning
 
-from . import _untrusted
+from . import _state, _untrusted
 from ._untrusted import Allowance, LoadError, refuse
 
 __all__ = ["InconsistentVersionWarning", "LoadError", "load", "save"]
@@ -104,6 +104,7 @@ def _skdeep_estimators(obj):
             stack.extend(vars(item).values())
 
 
+@_state.tensorflow_left_unloaded()  # on JAX or torch, saving never imports TensorFlow
 def save(estimator: Any, path: str | os.PathLike) -> None:
     """Save a fitted estimator or pipeline in a format that is safe to load.
 
@@ -151,6 +152,7 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
             {"format": _FORMAT, "skdeep_version": _version(), "networks": names}))
 
 
+@_state.tensorflow_left_unloaded()
 def load(path: str | os.PathLike, *, trusted: bool | list[str] = False, custom_objects: dict | None = None,
          max_size: int = _MAX_SIZE):
     """Load what :func:`save` wrote, running no code from the file unless trusted.

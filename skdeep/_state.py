@@ -32,6 +32,9 @@ guarded (each guard is safe to use from several threads at once):
 * **TensorFlow's gradient registry** (:func:`custom_gradients_released`):
   training's traces register custom gradients that are removed when the last
   training running in the process ends (a counter under a lock).
+* **Keras's lazy TensorFlow handle** (:func:`tensorflow_left_unloaded`): on
+  JAX or torch it answers "not available" while skdeep works, so Keras never
+  imports TensorFlow for a user who chose another backend; restored after.
 """
 
 from __future__ import annotations
@@ -197,6 +200,46 @@ def custom_gradients_released():
                 before = _training["registered_before"]
                 for name in [n for n in registry if n.startswith("CustomGradient-") and n not in before]:
                     del registry[name]
+
+
+_tf_unloaded = {"active": 0, "saved": None}
+_tf_unloaded_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def tensorflow_left_unloaded() -> Iterator[None]:
+    """On JAX or torch, keep Keras from importing TensorFlow for skdeep's work.
+
+    Keras serializes a model's config (a fit's cache key, a clone, a save) with
+    an ``isinstance`` check against TensorFlow types that imports TensorFlow when
+    it is installed: seconds of start-up and its log lines for a user who chose
+    another backend. While skdeep works, Keras's lazy handle answers "not
+    available" (nothing of TensorFlow can be in a model TensorFlow never loaded);
+    after, it is as it was. Left alone where TensorFlow is the backend or already
+    imported. Counted under a lock, so overlapping fits in threads restore it once.
+    """
+    import sys
+
+    import keras
+
+    if keras.backend.backend() == "tensorflow" or "tensorflow" in sys.modules:
+        yield
+        return
+    from ._compat import keras_tensorflow_handle
+
+    handle = keras_tensorflow_handle()
+    with _tf_unloaded_lock:
+        if _tf_unloaded["active"] == 0:
+            _tf_unloaded["saved"] = handle._available
+            handle._available = False
+        _tf_unloaded["active"] += 1
+    try:
+        yield
+    finally:
+        with _tf_unloaded_lock:
+            _tf_unloaded["active"] -= 1
+            if _tf_unloaded["active"] == 0:
+                handle._available = _tf_unloaded["saved"]
 
 
 def training_state_kept():

@@ -89,8 +89,9 @@ def test_fallback_for_batch_hooks_is_announced_once(data):
 
 def test_fit_arguments_route_to_keras_fit(data):
     X, y = data
+    steps = 1 if keras.backend.backend() == "torch" else 2  # torch's fit takes one step per execution
     clf = KerasClassifier(hidden_layer_sizes=(4,), epochs=4, validation_split=0.2, fit__validation_freq=2,
-                          compile__steps_per_execution=2, random_state=0).fit(X, y)
+                          compile__steps_per_execution=steps, random_state=0).fit(X, y)
     assert clf.n_iter_ == 4
     assert len(clf.history_["loss"]) == 4 and len(clf.history_["val_loss"]) == 2
 
@@ -116,10 +117,10 @@ def test_keras_callbacks_work_unchanged(data, tmp_path, engine):
     callbacks = [keras.callbacks.ModelCheckpoint(str(ckpt), monitor="val_loss", save_best_only=True),
                  keras.callbacks.TensorBoard(log_dir=str(tmp_path / "tb"), histogram_freq=1),
                  keras.callbacks.EarlyStopping(monitor="val_loss", patience=50), rec]
-    clf = KerasClassifier(hidden_layer_sizes=(8,), learning_rate=0.05, learning_rate_schedule=None, epochs=6,
+    clf = KerasClassifier(hidden_layer_sizes=(8,), learning_rate=0.05, learning_rate_schedule=None, epochs=12,
                           validation_split=0.2, callbacks=callbacks, random_state=0, engine=engine).fit(X, y)
     best = int(np.argmin(clf.history_["val_loss"]))
-    assert best < 5  # so the checkpoint is not simply the final network
+    assert best < 11  # so the checkpoint is not simply the final network
     restored = keras.saving.load_model(ckpt)
     np.testing.assert_array_equal(restored.get_weights()[0], rec.weights_seen[best])
     event_files = [f for _, _, files in os.walk(tmp_path / "tb") for f in files if "tfevents" in f]
@@ -176,6 +177,11 @@ def test_learning_rate_scheduler_reaches_compiled_engine(data):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
 
 
+# Traces of the epoch function for 240-, 241- and 300-row fits: TensorFlow traces once for
+# any row count, JAX once per size bucket, torch runs its step eagerly and traces nothing.
+EPOCH_TRACES = {"tensorflow": 1, "jax": 2, "torch": 0}
+
+
 def test_cross_validation_reuses_one_compiled_trainer(data):
     X, y = data
     skdeep.clear_cache()
@@ -188,7 +194,7 @@ def test_cross_validation_reuses_one_compiled_trainer(data):
     # Folds of 240 and 241 rows and the full 300 rows: one trace on TensorFlow (any row
     # count), one per size bucket on JAX (rows padded to 256 and 512), not one per row count.
     (trainer,) = _cache._trainers.values()
-    assert trainer.traces["epoch"] == (1 if keras.backend.backend() == "tensorflow" else 2)
+    assert trainer.traces["epoch"] == EPOCH_TRACES[keras.backend.backend()]
 
 
 def test_search_with_the_default_recipe_compiles_its_epoch_once():
@@ -203,7 +209,10 @@ def test_search_with_the_default_recipe_compiles_its_epoch_once():
                           cv=3, refit=False).fit(X, y)
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     (trainer,) = _cache._trainers.values()
-    assert trainer.traces["epoch"] == 1 and trainer.traces["tail"] <= 2  # a short last batch: one per size
+    if keras.backend.backend() == "torch":  # eager: nothing to compile
+        assert not trainer.traces
+    else:
+        assert trainer.traces["epoch"] == 1 and trainer.traces["tail"] <= 2  # a short last batch: one per size
 
 
 def test_clear_cache_empties_every_cache(data):
@@ -400,7 +409,7 @@ def test_unbuilt_subclassed_model_from_build_function(data):
         def call(self, x, training=False):
             return self.dense(x)
 
-    clf = KerasClassifier(model=lambda: Sub(), epochs=15, random_state=0).fit(X, y)
+    clf = KerasClassifier(model=lambda: Sub(), epochs=15, learning_rate=0.01, random_state=0).fit(X, y)
     assert clf.predict(X).shape == (len(X),) and clf.score(X, y) > 0.8
 
 

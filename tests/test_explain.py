@@ -49,6 +49,11 @@ from skdeep.explain import (  # noqa: E402
 )
 
 N_ROWS, N_BACKGROUND, N_EXPLAIN = 300, 50, 10
+# shap's Deep and Gradient explainers take Keras models only on TensorFlow; on JAX and
+# torch a network is explained by a model-agnostic algorithm (kernel for up to 10 features).
+DEEP = __import__("keras").backend.backend() == "tensorflow"
+NETWORK_METHOD = "deep" if DEEP else "kernel"
+needs_deep = pytest.mark.skipif(not DEEP, reason="shap's Deep/Gradient explainers need the TensorFlow backend")
 COLUMNS = ["a", "b", "c", "d", "e", "f"]  # only a and b matter
 TOLERANCE = {"probability": 1e-5, "log_odds": 1e-4, "raw": 1e-4}
 
@@ -127,7 +132,7 @@ def test_network_values_add_up_to_the_output(networks, data, task, output, recor
     explainer = Explainer(model, background, output=output)
     explanation = explainer.explain(X)
 
-    assert explainer.method_ == "deep"
+    assert explainer.method_ == NETWORK_METHOD
     n_outputs = {"binary": 2, "multiclass": 3}.get(task)
     assert explanation.values.shape == (N_EXPLAIN, 6) + ((n_outputs,) if n_outputs else ())
     assert explanation.base_values.shape == (N_EXPLAIN,) + ((n_outputs,) if n_outputs else ())
@@ -143,6 +148,7 @@ def test_network_values_add_up_to_the_output(networks, data, task, output, recor
     assert error < TOLERANCE.get(output, 1e-4)
 
 
+@needs_deep
 def test_multiclass_deep_values_agree_with_exact_shapley_values(networks, data):
     # Additivity alone cannot catch a bad softmax rule: shap's built-in one adds
     # up but spreads attribution onto the noise features.
@@ -170,6 +176,7 @@ def test_informative_features_rank_on_top(networks, data, name):
     assert importance[:2].min() > 3 * importance[2:].max()
 
 
+@needs_deep
 @pytest.mark.filterwarnings("ignore::UserWarning")  # shap's by-hand DeepExplainer call
 def test_columnwise_pipeline_equals_explaining_the_transformed_data(data):
     X = data["X"] * [1, 10, 100, 1, 1, 1] + 5  # scaling matters
@@ -280,6 +287,7 @@ def test_baselines_pick_their_algorithm_and_add_up(data, name, output, method):
     assert _additivity_error(explanation, _expected_output(model, rows, output)) < 1e-6
 
 
+@needs_deep
 def test_gradient_explainer_is_an_approximation(networks, data, record_property):
     model = networks["binary"]
     background, X = _rows(model, data["X"])
@@ -291,6 +299,7 @@ def test_gradient_explainer_is_an_approximation(networks, data, record_property)
     assert set(np.argsort(_importance(explanation))[-2:]) == {0, 1}
 
 
+@needs_deep
 def test_auto_falls_back_to_a_model_agnostic_explainer(networks, data, monkeypatch):
     from skdeep.explain import _keras
 

@@ -12,6 +12,7 @@ compiled engine) ``engine="auto"`` falls back to ``keras.Model.fit``.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from .. import _compat
 from .._state import training_state_kept
 from . import _keras_fit
 
-COMPILED_BACKENDS = ("tensorflow", "jax")
+COMPILED_BACKENDS = ("tensorflow", "jax", "torch")
 
 if keras.backend.backend() == "jax":
     # Before any network is built: building one compiles dozens of small JAX programs
@@ -131,7 +132,7 @@ def train(
         with training_state_kept():
             return _distributed.train(model, data, device_names=device_names, loss=loss, metrics=metrics,
                                       **kwargs)
-    with training_state_kept():
+    with training_state_kept(), _backend_rng():
         if engine == "keras" or reason:
             if reason and verbose:
                 warnings.warn(f"skdeep: training with keras.Model.fit because {reason}.", stacklevel=3)
@@ -139,6 +140,16 @@ def train(
         from . import _compiled
 
         return _compiled.train(model, data, loss=loss, metrics=metrics, **kwargs)
+
+
+def _backend_rng():
+    """The backend's process-wide generators, restored after the fit (torch only: each epoch
+    seeds them for its dropout masks)."""
+    if keras.backend.backend() != "torch":
+        return contextlib.nullcontext()
+    from ._torch import global_rng_kept
+
+    return global_rng_kept()
 
 
 def _split_last(data: TrainData, fraction: float) -> TrainData:

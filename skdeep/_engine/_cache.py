@@ -73,10 +73,15 @@ def _signature(model, loss, metrics, batch_size, n_features) -> tuple:
 
 def trainer_class() -> type[Trainer]:
     """The backend's :class:`Trainer`; imported here so backends never import the engine back."""
-    if keras.backend.backend() == "jax":
+    backend = keras.backend.backend()
+    if backend == "jax":
         from ._jax import JaxTrainer
 
         return JaxTrainer
+    if backend == "torch":
+        from ._torch import TorchTrainer
+
+        return TorchTrainer
     from ._tensorflow import TFTrainer
 
     return TFTrainer

@@ -91,12 +91,17 @@ def train(model, data, *, epochs, initial_epoch, batch_size, callbacks, verbose,
     validation = data.validation
     if validation is not None and pad_to > 1:
         validation = Batches(*validation, batch_size, pad_to)
+    first = []
+    if keras.backend.backend() == "torch":  # dropout draws from torch's global generator: seeded per epoch
+        from ._torch import EpochSeeds
+
+        first.append(EpochSeeds(seed))
     history = model.fit(
         batches,
         epochs=initial_epoch + epochs,
         initial_epoch=initial_epoch,
         validation_data=validation,
-        callbacks=[*callbacks, FiniteGuard(on_divergence)],
+        callbacks=[*first, *callbacks, FiniteGuard(on_divergence)],
         verbose=verbose,
         **{"shuffle": False, **fit_kwargs},
     )

@@ -109,6 +109,7 @@ def run_single_epoch(run: Run, epoch: int) -> dict[str, float]:
     if run.sync_rate:  # e.g. LearningRateScheduler set the rate on model_ in on_epoch_begin
         trainer.set_learning_rate(float(np.asarray(keras.ops.convert_to_numpy(model.optimizer.learning_rate))))
     n = data.x.shape[0]
+    trainer.begin_epoch(run.seed, epoch)
     logs = trainer.train_epoch(epoch_parts(trainer, data, run.resident, run.chunk, epoch_order(run.seed, epoch, n)), n)
     if run.check:
         check_finite(epoch, logs, [v for vs in trainer.weights() for v in vs])

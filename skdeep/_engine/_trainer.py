@@ -1,6 +1,6 @@
 """The contract between the compiled engine and a backend: :class:`Trainer`.
 
-A backend (``_tensorflow.TFTrainer``, ``_jax.JaxTrainer``) subclasses
+A backend (``_tensorflow.TFTrainer``, ``_jax.JaxTrainer``, ``_torch.TorchTrainer``) subclasses
 :class:`Trainer` and provides every abstract method below; it depends on this
 module and nothing here depends back. The engine (``_compiled`` / ``_loop``)
 talks to a trainer through these methods only:
@@ -9,6 +9,7 @@ talks to a trainer through these methods only:
 ``load(model)``           copy ``model``'s weights and optimizer state in
 ``put(x, y, sw, rows)``   copy training arrays to the device (opaque handles)
 ``set_learning_rate(v)``  a callback changed the rate on ``model``: follow it
+``begin_epoch(seed, e)``  before epoch ``e``'s steps (optional; torch seeds dropout)
 ``train_epoch(parts, n)`` one epoch over ``(device arrays, row order)`` parts
 ``weights()``             ``(trainable, non_trainable)`` current values
 ``store(model)``          copy the trained weights and optimizer state back
@@ -121,6 +122,9 @@ class Trainer(abc.ABC):
         """The current ``(trainable, non_trainable)`` values, as ``forward_function`` takes them."""
 
     # -- training ------------------------------------------------------------
+    def begin_epoch(self, seed: int, epoch: int) -> None:
+        """Called before ``epoch``'s steps; a backend whose random draws are process-wide seeds them here."""
+
     @abc.abstractmethod
     def put(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray, rows: int | None = None) -> tuple:
         """Device copies of ``(x, y, sample_weight)``; ``rows``: pad to at least that many (chunks share a shape)."""

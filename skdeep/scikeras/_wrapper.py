@@ -225,7 +225,7 @@ class BaseWrapper(BaseEstimator):
 
     def initialize(self, X, y=None):
         """Build (and compile) the model for ``(X, y)`` without training it."""
-        with _state.keras_names_kept():
+        with _state.keras_names_kept(), _state.tensorflow_left_unloaded():
             self._initialize(X, y)
             self._ensure_compiled_model()
         return self
@@ -252,6 +252,7 @@ class BaseWrapper(BaseEstimator):
         return self
 
     @_state.keras_names_kept()  # flat memory over many fits, as skdeep's own estimators
+    @_state.tensorflow_left_unloaded()
     def _fit(self, X, y, sample_weight, warm_start: bool, epochs: int, initial_epoch: int, **kwargs) -> None:
         if (self.warm_start or warm_start) and self.initialized_:
             X, y = self._validate_data(X, y)

@@ -1,0 +1,168 @@
+"""PyTorch trainer: the data resident on the device, one eager step per batch.
+
+PyTorch has no graph for a whole epoch, so this trainer runs the same step as
+``keras.Model.fit`` on torch (forward in training mode, ``zero_grad``,
+``backward``, ``optimizer.apply`` under ``no_grad``) in a plain loop, and
+leaves out what ``fit`` adds around it: a data adapter that slices and converts
+every batch from NumPy, the loss tracker and metric bookkeeping of each step,
+batch callbacks and a host round trip per step. Rows are gathered on the device
+by index, the loss sum stays on the device until the epoch ends, and the steps
+update the template's variables in place (Keras's optimizers on torch are
+stateful, as on TensorFlow).
+
+Compilation was measured and is not used. On 2 CPU cores, for the benchmark's
+50-64-32-1 network at batch 32, a step costs 3.5 ms eagerly; ``torch.compile``
+of the forward pass and loss (inductor) takes 35 s to compile and still 2.5 ms a
+step (``aot_eager``: 4.2 ms), as Keras's layers and optimizer keep a Python
+overhead of tens of microseconds per op that a compiled forward does not remove.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import weakref
+
+import keras
+import numpy as np
+import torch
+
+from ._trainer import Trainer, state_variables
+
+
+_global_rng_lock = threading.RLock()
+
+
+def _device_tensor(a: np.ndarray) -> torch.Tensor:
+    return keras.ops.convert_to_tensor(a)  # on Keras's device for torch (a GPU when there is one)
+
+
+class TorchTrainer(Trainer):
+    def __init__(self, model, loss, metrics, batch_size):
+        super().__init__(model, loss, metrics, batch_size)
+        self._vars = state_variables(self.model, self.optimizer)
+
+    # -- state ---------------------------------------------------------------
+    def load(self, model) -> None:
+        with torch.no_grad():
+            for dst, src in zip(self._vars, state_variables(model, model.optimizer), strict=True):
+                dst.value.copy_(src.value)
+
+    def store(self, model) -> None:
+        with torch.no_grad():
+            for dst, src in zip(state_variables(model, model.optimizer), self._vars, strict=True):
+                dst.value.copy_(src.value)
+
+    def set_learning_rate(self, value) -> None:
+        self.optimizer.learning_rate = value
+
+    def put(self, x, y, sample_weight, rows=None):
+        """Device tensors of the arrays (no padding: nothing is compiled per shape)."""
+        return tuple(_device_tensor(a) for a in (x, y, sample_weight))
+
+    # -- training ------------------------------------------------------------
+    def begin_epoch(self, seed: int, epoch: int) -> None:
+        seed_epoch(seed, epoch)
+
+    def train_epoch(self, parts, n: int) -> dict[str, float]:
+        bs = self.batch_size
+        for m in self.metrics:
+            m.reset_state()
+        total = None
+        for (x, y, sw), order in parts:
+            index = torch.as_tensor(order.astype("int64"), device=x.device)
+            for start in range(0, len(order), bs):
+                rows = index[start : start + bs]
+                step = self._step(x[rows], y[rows], sw[rows])
+                total = step if total is None else total + step
+        logs = {"loss": float(total) / n}
+        logs.update({m.name: float(np.mean(keras.ops.convert_to_numpy(m.result()))) for m in self.metrics})
+        return logs
+
+    def _step(self, xb, yb, swb) -> torch.Tensor:
+        """One optimizer step, as ``keras.Model.fit``'s ``train_step`` on torch; the loss times the rows."""
+        model = self.model
+        yp = model(xb, training=True)
+        model.zero_grad()
+        loss = self.loss(yb, yp, sample_weight=swb)
+        if model.losses:
+            loss = loss + sum(model.losses)
+        loss.backward()
+        variables = model.trainable_variables
+        with torch.no_grad():
+            self.optimizer.apply([v.value.grad for v in variables], variables)
+            for m in self.metrics:
+                m.update_state(yb, yp)  # compile(metrics=...) metrics are unweighted in Keras
+        return loss.detach().to(torch.float64) * xb.shape[0]
+
+    # -- inference -----------------------------------------------------------
+    def weights(self):
+        return [v.value for v in self.model.trainable_variables], [v.value for v in self.model.non_trainable_variables]
+
+    @staticmethod
+    def forward_function(template):
+        def call(tv, ntv, x):
+            with torch.no_grad():
+                out, _, losses = template.stateless_call(tv, ntv, _device_tensor(x), training=False,
+                                                         return_losses=True)
+                reg = float(sum(losses)) if losses else 0.0
+            return keras.ops.convert_to_numpy(out), reg
+
+        return call
+
+    @staticmethod
+    def own_forward(model):
+        """``x -> outputs`` reading ``model``'s variables directly (no stateless scope to set up)."""
+        if len(getattr(model, "inputs", None) or ()) != 1 or len(getattr(model, "outputs", None) or ()) != 1:
+            return None
+
+        ref = weakref.ref(model)  # the function is cached against the model: it must not keep it alive
+
+        def call(x):
+            with torch.no_grad():
+                return keras.ops.convert_to_numpy(ref()(_device_tensor(x), training=False))
+
+        return call
+
+
+@contextlib.contextmanager
+def global_rng_kept():
+    """Torch's global generators (CPU and every GPU) restored after the fit.
+
+    Keras's torch backend draws the masks of a ``Dropout`` without a seed (the
+    built-in network's, most users') from torch's global generator, its fast
+    path; :func:`seed_epoch` seeds it for every epoch, inside this fork, so the
+    caller's generator is left exactly as it was. That generator is one per
+    process, so fits in several threads take turns (a lock) rather than draw
+    from it at once: each stays reproducible, and torch's kernels use the
+    cores anyway.
+    """
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    with _global_rng_lock, torch.random.fork_rng(devices=devices):
+        yield
+
+
+def seed_epoch(seed: int, epoch: int) -> None:
+    """Seed torch's global generator for ``epoch``'s steps: a function of (seed, epoch) only.
+
+    Called just before the epoch's first step by both engines (the trainer here,
+    a batch hook under ``keras.Model.fit``, whose data loader draws from the same
+    generator when it starts an epoch), so they draw the same dropout masks,
+    and a ``partial_fit`` continues the sequence instead of repeating it.
+    """
+    torch.manual_seed(int(np.random.SeedSequence([int(seed), int(epoch)]).generate_state(1)[0]))
+
+
+class EpochSeeds(keras.callbacks.Callback):
+    """:func:`seed_epoch` before the first step of every epoch of ``keras.Model.fit``."""
+
+    def __init__(self, seed: int):
+        super().__init__()
+        self.seed, self.epoch = seed, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if batch == 0:
+            seed_epoch(self.seed, self.epoch)
