@@ -88,7 +88,7 @@ def seconds(col: pd.Series) -> np.ndarray:
     Examples
     --------
     >>> s = pd.Series(pd.to_datetime(["1970-01-02", None]))
-    >>> seconds(s.astype("datetime64[s]")).tolist() == seconds(s).tolist()
+    >>> np.array_equal(seconds(s.astype("datetime64[s]")), seconds(s), equal_nan=True)
     True
     >>> seconds(s).tolist()
     [86400.0, nan]
