@@ -21,6 +21,10 @@ from collections.abc import Iterable
 from typing import Any
 
 RANK = "rank"
+# Each model against the reference model (the network) on the primary score, from the paired
+# test of skdeep._significance: mean difference (model - reference), two-sided p-value, verdict.
+DIFFERENCE, P_VALUE, VERDICT = "difference", "p_value", "verdict"
+TEST_COLUMNS = (DIFFERENCE, P_VALUE, VERDICT)
 STATISTICS = ("mean", "std")
 # Seconds per fold, as cross_validate reports them; lower is better.
 FIT_TIME, SCORE_TIME = "fit_time", "score_time"

@@ -19,11 +19,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.model_selection import KFold, StratifiedKFold, check_cv, cross_validate
+from sklearn.model_selection import (
+    KFold,
+    RepeatedKFold,
+    RepeatedStratifiedKFold,
+    StratifiedKFold,
+    check_cv,
+    cross_validate,
+)
 from sklearn.utils.multiclass import type_of_target
 
 from . import _columns as C
+from . import _baselines
 from ._baselines import categorical_frame, default_models, describe_preprocessing
+from ._significance import REFERENCE, UNTESTED, corrected_resampled_ttest
 
 _CLASSIFICATION_TARGETS = ("binary", "multiclass")
 _REGRESSION_TARGETS = ("continuous", "continuous-multioutput")
@@ -68,8 +77,12 @@ def _model_name(est: Any) -> str:
 
 
 def _normalize_models(models: Any, task: str, random_state: Any, X: Any = None) -> dict[str, Any]:
-    if models is None:
-        return default_models(task, random_state=random_state, X=X)
+    if models is None or isinstance(models, str) or (
+            isinstance(models, Sequence) and models and all(isinstance(m, str) for m in models)):
+        named = default_models(task, random_state=random_state, X=X, models=models)
+        if not named:
+            raise ValueError(f"None of the models {models!r} is installed.")
+        return named
     if hasattr(models, "fit"):
         models = [models]
     if isinstance(models, Mapping):
@@ -106,13 +119,22 @@ def _default_scoring(task: str, target_type: str) -> list[str]:
 
 
 def _folds(X: Any, y: Any, groups: Any, cv: Any, task: str, target_type: str,
-           random_state: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+           random_state: Any, n_repeats: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
     """Materialise the folds once, so that every model sees exactly the same."""
     stratify = task == "classification" and target_type in _CLASSIFICATION_TARGETS
+    if not isinstance(n_repeats, numbers.Integral) or isinstance(n_repeats, bool) or n_repeats < 1:
+        raise ValueError(f"n_repeats must be a positive integer; got {n_repeats!r}.")
     if cv is None or isinstance(cv, numbers.Integral):
         n_splits = 5 if cv is None else int(cv)
-        cls = StratifiedKFold if stratify else KFold
-        splitter = cls(n_splits=n_splits, shuffle=True, random_state=random_state)
+        if n_repeats > 1:
+            cls = RepeatedStratifiedKFold if stratify else RepeatedKFold
+            splitter = cls(n_splits=n_splits, n_repeats=int(n_repeats), random_state=random_state)
+        else:
+            cls = StratifiedKFold if stratify else KFold
+            splitter = cls(n_splits=n_splits, shuffle=True, random_state=random_state)
+    elif n_repeats > 1:
+        raise ValueError("n_repeats repeats an integer cv; with a splitter, pass a repeated one "
+                         "(e.g. RepeatedStratifiedKFold) as cv instead.")
     else:
         splitter = check_cv(cv, y, classifier=stratify)
     return list(splitter.split(X, y, groups))
@@ -129,11 +151,15 @@ class Plan:
     splits: list[tuple[np.ndarray, np.ndarray]]
     task: str
     groups: Any = None
+    reference: str | None = None  # the model the others are tested against
+    alpha: float = 0.05
+    n_repeats: int = 1
 
 
 def plan_comparison(X: Any, y: Any, models: Any = None, *, cv: Any = 5, scoring: Any = None,
-                    random_state: Any = 0, task: str = "auto", groups: Any = None) -> Plan:
-    """Detect the task, name the models, choose the scorers and draw the folds once."""
+                    random_state: Any = 0, task: str = "auto", groups: Any = None, n_repeats: int = 1,
+                    reference: str | None = None, alpha: float = 0.05) -> Plan:
+    """Detect the task, name the models, choose the scorers and the reference, and draw the folds once."""
     task, target_type = detect_task(y, task)
     X = categorical_frame(X)
     named = _normalize_models(models, task, random_state, X)
@@ -141,8 +167,26 @@ def plan_comparison(X: Any, y: Any, models: Any = None, *, cv: Any = 5, scoring:
         scoring = _default_scoring(task, target_type)
     elif isinstance(scoring, str):
         scoring = [scoring]
-    splits = _folds(X, y, groups, cv, task, target_type, random_state)
-    return Plan(X, y, named, scoring, splits, task, groups)
+    if not (isinstance(alpha, numbers.Real) and 0 < alpha < 1):
+        raise ValueError(f"alpha must be in (0, 1); got {alpha!r}.")
+    splits = _folds(X, y, groups, cv, task, target_type, random_state, n_repeats)
+    return Plan(X, y, named, scoring, splits, task, groups, _reference(named, reference), float(alpha),
+                int(n_repeats))
+
+
+def _reference(named: Mapping[str, Any], reference: str | None) -> str | None:
+    """The model named ``reference``; by default the first skdeep network, else the first model."""
+    if reference is not None:
+        if reference not in named:
+            raise ValueError(f"reference={reference!r} is not one of the models {list(named)}.")
+        return reference
+    from ._base import BaseKerasEstimator
+
+    for name, est in named.items():
+        final = est.steps[-1][1] if hasattr(est, "steps") else est
+        if isinstance(final, BaseKerasEstimator):
+            return name
+    return next(iter(named))
 
 
 def cross_validate_model(plan: Plan, estimator: Any, *, n_jobs: int | None = None) -> dict[str, Any]:
@@ -171,6 +215,7 @@ def ranked_table(plan: Plan, results: Mapping[str, Mapping[str, Any]],
     df = df.sort_values(C.mean(primary), ascending=False, kind="mergesort", na_position="last")
     rank = df[C.mean(primary)].rank(ascending=False, method="min")
     df.insert(0, C.RANK, rank.astype("Int64"))
+    _add_tests(df, plan, fold_scores, primary)
     df.attrs = {
         "task": plan.task,
         "metrics": metrics,
@@ -179,8 +224,34 @@ def ranked_table(plan: Plan, results: Mapping[str, Mapping[str, Any]],
         "fold_scores": fold_scores,
         "fold_times": fold_times,
         "preprocessing": {name: describe_preprocessing(plan.models[name]) for name in results},
+        "n_repeats": plan.n_repeats,
+        "reference": plan.reference,
+        "alpha": plan.alpha,
+        "test": "corrected resampled t-test (Nadeau and Bengio, 2003), two-sided",
+        "libraries": _baselines.installed_libraries(),
     }
     return df
+
+
+def _add_tests(df: pd.DataFrame, plan: Plan, fold_scores: Mapping[str, Mapping[str, list]], primary: str) -> None:
+    """Each model against the reference on the primary score: difference, p-value, verdict."""
+    n_train = float(np.mean([len(tr) for tr, _ in plan.splits]))
+    n_test = float(np.mean([len(te) for _, te in plan.splits]))
+    reference = plan.reference if plan.reference in fold_scores else None
+    differences, p_values, verdicts = [], [], []
+    for name in df.index:
+        if reference is None:
+            test = None
+        elif name == reference:
+            differences.append(0.0), p_values.append(np.nan), verdicts.append(REFERENCE)
+            continue
+        else:
+            test = corrected_resampled_ttest(fold_scores[name][primary], fold_scores[reference][primary],
+                                             n_train=n_train, n_test=n_test)
+        differences.append(np.nan if test is None else test.difference)
+        p_values.append(np.nan if test is None else test.p_value)
+        verdicts.append(UNTESTED if test is None else test.verdict(plan.alpha))
+    df[C.DIFFERENCE], df[C.P_VALUE], df[C.VERDICT] = differences, p_values, verdicts
 
 
 def _aggregate(results: Mapping[str, Mapping[str, Any]]):

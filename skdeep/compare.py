@@ -2,7 +2,8 @@
 
 :func:`compare` runs :func:`sklearn.model_selection.cross_validate` for each
 model on the *same* folds with the *same* scorers and returns one row per
-model, best first.  :func:`plot_comparison` draws the result.
+model, best first, each tested against the network with a paired test that
+accounts for the folds' shared training rows.  :func:`plot_comparison` draws the result.
 """
 
 from __future__ import annotations
@@ -12,12 +13,22 @@ from typing import Any
 
 import pandas as pd
 
-from ._baselines import baseline_preprocessor, categorical_frame, default_models, describe_preprocessing
+from ._baselines import (
+    MODEL_NAMES,
+    LabelEncoded,
+    baseline_preprocessor,
+    categorical_frame,
+    default_models,
+    describe_preprocessing,
+    installed_libraries,
+)
 from ._crossval import cross_validate_model, plan_comparison, ranked_table
+from ._significance import PairedTest, corrected_resampled_ttest
 from .plot._comparison import plot_comparison
 
 __all__ = [
-    "baseline_preprocessor", "categorical_frame", "compare", "default_models", "describe_preprocessing",
+    "MODEL_NAMES", "LabelEncoded", "PairedTest", "baseline_preprocessor", "categorical_frame", "compare",
+    "corrected_resampled_ttest", "default_models", "describe_preprocessing", "installed_libraries",
     "plot_comparison",
 ]
 
@@ -34,6 +45,9 @@ def compare(
     task: str = "auto",
     groups: Any = None,
     sort_by: str | None = None,
+    n_repeats: int = 1,
+    reference: str | None = None,
+    alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Cross-validate several models on the same folds and rank them.
 
@@ -51,8 +65,11 @@ def compare(
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
     models : dict, list or estimator, optional
         ``{name: estimator}``, a list of estimators (named after their class),
-        or a single estimator.  Defaults to :func:`default_models` for the
-        detected task: a skdeep network, a linear model and two tree ensembles.
+        a single estimator, or a list of names of :func:`default_models`
+        (``["network", "catboost"]``).  Defaults to :func:`default_models` for
+        the detected task: a skdeep network, a linear model, a random forest,
+        histogram gradient boosting, and LightGBM, XGBoost and CatBoost where
+        installed (``pip install "skdeep[boosting]"``).
     cv : int, cross-validation generator or iterable, default=5
         An int gives ``StratifiedKFold`` (classification) or ``KFold``
         (regression) with ``shuffle=True`` and ``random_state``.  Anything
@@ -73,6 +90,15 @@ def compare(
         Group labels for group-aware splitters such as ``GroupKFold``.
     sort_by : str, optional
         Score to sort by; defaults to the first one.
+    n_repeats : int, default=1
+        Repeat the integer ``cv`` this many times with different shuffles
+        (``RepeatedStratifiedKFold`` / ``RepeatedKFold``): ``cv * n_repeats``
+        paired scores give the significance test power (10 x 10 is common).
+    reference : str, optional
+        The model every other is tested against; by default the skdeep
+        network (the first model that is one), else the first model.
+    alpha : float, default=0.05
+        Significance level of the verdicts.
 
     Returns
     -------
@@ -83,6 +109,15 @@ def compare(
         per fold).  ``df.attrs`` holds ``task``, ``metrics``,
         ``primary_metric``, ``n_splits``, per-fold ``fold_scores`` and ``fold_times``, and
         ``preprocessing`` (what each model got before its final step).
+        Each model is tested against the reference on the primary score with
+        Nadeau and Bengio's corrected resampled t-test
+        (:func:`corrected_resampled_ttest`, which accounts for the training
+        sets the folds share): ``difference`` (model minus reference, mean
+        over the folds), ``p_value`` (two-sided) and ``verdict``
+        (``"better"``, ``"worse"`` or ``"no significant difference"`` at
+        ``alpha``; ``"reference"`` for the reference itself). ``df.attrs``
+        also holds ``reference``, ``alpha``, ``n_repeats`` and ``libraries``
+        (the boosting libraries found, with their versions).
 
     Examples
     --------
@@ -97,8 +132,12 @@ def compare(
     ['logreg', 'dummy']
     >>> float(df.loc["dummy", "roc_auc_mean"])
     0.5
+    >>> df.attrs["reference"]  # no network among them: the first model
+    'dummy'
+    >>> df.loc["logreg", "verdict"]
+    'better'
     """
     plan = plan_comparison(X, y, models, cv=cv, scoring=scoring, random_state=random_state,
-                           task=task, groups=groups)
+                           task=task, groups=groups, n_repeats=n_repeats, reference=reference, alpha=alpha)
     results = {name: cross_validate_model(plan, est, n_jobs=n_jobs) for name, est in plan.models.items()}
     return ranked_table(plan, results, sort_by=sort_by)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -14,7 +15,7 @@ import pytest
 
 from skdeep import __version__
 from skdeep.cli import main
-from skdeep.compare import compare
+from skdeep.compare import compare, installed_libraries
 from skdeep.report import DatasetError, Progress, Settings, build_models, load_dataset, run_compare
 
 FAST = ["--epochs", "2", "--cv", "2", "--hidden-layer-sizes", "8"]
@@ -140,13 +141,38 @@ def test_compare_prints_ranked_table(capsys):
     lines = out.splitlines()
     assert lines[0] == "iris: 150 rows, 4 features, classification, 3 classes"
     assert "2-fold cross-validation, best first by accuracy" in lines[1]
-    table = "\n".join(lines[3:])
-    for column in ("rank", "accuracy_mean", "roc_auc_ovr_mean", "fit_time_mean"):
+    found = {name: version for name, version in installed_libraries().items() if version}
+    assert lines[2].startswith("Boosting libraries: ") and all(f"{n} {v}" in lines[2] for n, v in found.items())
+    end = lines.index("", 4)
+    table = "\n".join(lines[4:end])
+    for column in ("rank", "accuracy_mean", "roc_auc_ovr_mean", "fit_time_mean", "p_value", "verdict"):
         assert column in table
-    models = [line.split()[0] for line in lines[5:]]
-    assert sorted(models) == ["HistGradientBoosting", "KerasClassifier", "LogisticRegression", "RandomForest"]
-    ranks = [int(line.split()[1]) for line in lines[5:]]
+    models = [line.split()[0] for line in lines[6:end]]
+    boosting = {"lightgbm": "LightGBM", "xgboost": "XGBoost", "catboost": "CatBoost"}
+    assert sorted(models) == sorted(["HistGradientBoosting", "KerasClassifier", "LogisticRegression", "RandomForest",
+                                     *(boosting[n] for n in found)])
+    ranks = [int(line.split()[1]) for line in lines[6:end]]
     assert ranks == sorted(ranks) and ranks[0] == 1
+    # The verdicts in words: each other model against the network, on the folds above.
+    assert lines[end + 1].startswith("Each model against KerasClassifier on accuracy, same 2 folds")
+    verdicts = lines[end + 2:]
+    assert len(verdicts) == len(models) - 1
+    assert all(re.match(r"  \S+: (better|worse|no significant difference) \(accuracy [+-]\d\.\d{4}, p [=<] ", line)
+               for line in verdicts), verdicts
+
+
+def test_compare_models_by_name_and_a_missing_library(capsys, monkeypatch):
+    import skdeep._baselines as baselines
+
+    monkeypatch.setattr(baselines, "installed_libraries", lambda: {"lightgbm": None, "xgboost": None, "catboost": None})
+    code, out, err = run(capsys, "compare", "--dataset", "iris", *FAST, "--models", "linear,catboost", "--quiet",
+                         "--repeats", "2")
+    assert code == 0
+    assert err.splitlines() == ['skdeep: catboost is not installed; left out of the comparison '
+                                '(pip install "skdeep[boosting]")']
+    assert "2-fold cross-validation repeated 2 times (4 fits per model)" in out
+    assert "not installed: lightgbm, xgboost, catboost" in out
+    assert "LogisticRegression" in out and "CatBoost" not in out.split("Boosting libraries")[1]
 
 
 def test_compare_progress_on_stderr(capsys):

@@ -19,7 +19,11 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 
-from skdeep.compare import compare, default_models, plot_comparison  # noqa: E402
+from skdeep import _baselines as baselines  # noqa: E402
+from skdeep import compare as compare_module  # noqa: E402
+from skdeep.compare import compare, default_models, installed_libraries, plot_comparison  # noqa: E402
+
+BOOSTING = {"lightgbm": "LightGBM", "xgboost": "XGBoost", "catboost": "CatBoost"}
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +52,7 @@ def test_classification_table_structure():
     assert df.index.name == "model" and set(df.index) == {"dummy", "logreg"}
     assert list(df.columns) == [
         "rank", "accuracy_mean", "accuracy_std", "roc_auc_mean", "roc_auc_std",
-        "fit_time_mean", "fit_time_std", "score_time_mean", "score_time_std",
+        "fit_time_mean", "fit_time_std", "score_time_mean", "score_time_std", "difference", "p_value", "verdict",
     ]
     assert df.loc["dummy", "roc_auc_mean"] == pytest.approx(0.5)
     assert (df[["fit_time_mean", "score_time_mean"]] >= 0).all().all()
@@ -186,13 +190,18 @@ def test_plot_comparison_negated_errors_are_shown_positive():
 
 def test_default_models_and_compare_with_the_network():
     clf_models = default_models("classification", keras_params={"epochs": 3})
+    boosting = [label for name, label in BOOSTING.items() if installed_libraries()[name]]
     assert list(clf_models) == ["KerasClassifier", "LogisticRegression", "RandomForest",
-                                "HistGradientBoosting"]
+                                "HistGradientBoosting", *boosting]
     # the network scales numeric columns itself; the linear model is given a scaler
     assert clf_models["KerasClassifier"].epochs == 3
     assert clf_models["LogisticRegression"].steps[0][0] == "standardscaler"
-    assert list(default_models("regression")) == ["KerasRegressor", "Ridge", "RandomForest",
-                                                  "HistGradientBoosting"]
+    assert list(default_models("regression"))[:4] == ["KerasRegressor", "Ridge", "RandomForest",
+                                                      "HistGradientBoosting"]
+    assert list(default_models("regression", models=["catboost", "network", "boosting"])) == [
+        *(["CatBoost"] if installed_libraries()["catboost"] else []), "KerasRegressor", "HistGradientBoosting"]
+    with pytest.raises(ValueError, match="unknown model"):
+        default_models("regression", models=["svm"])
     with pytest.raises(ValueError):
         default_models("ranking")
 
@@ -201,3 +210,68 @@ def test_default_models_and_compare_with_the_network():
     df = compare(X, y, models, cv=3)
     assert set(df.index) == set(models)
     assert df[["accuracy_mean", "roc_auc_mean"]].notna().all().all()
+
+
+def _mixed_frame(n=240, seed=0):
+    """Numeric, boolean, text and category columns with missing values, names XGBoost and LightGBM refuse."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"x[1]": rng.normal(size=n), "city": rng.choice(["a", "b", "c", None], n),
+                      "flag": rng.random(n) > 0.5, "kind": pd.Categorical(rng.choice(["u", "v", None], n))})
+    signal = X["x[1]"] + 1.5 * (X["city"] == "a") - 1.5 * (X["kind"] == "v")
+    return X, signal.to_numpy(), rng
+
+
+@pytest.mark.parametrize("library", list(BOOSTING))
+def test_boosting_baselines_read_categories_natively(library):
+    pytest.importorskip(library)
+    X, signal, rng = _mixed_frame()
+    labels = np.where(signal > 0.5, "high", np.where(signal < -0.5, "low", "mid"))  # text labels, 3 classes
+    df = compare(X, labels, ["linear", library], cv=3)
+    name = BOOSTING[library]
+    assert df.loc[name, "roc_auc_ovr_mean"] > 0.8  # it learned the categorical signal
+    assert "native categoricals" in df.attrs["preprocessing"][name]
+    assert "OneHotEncoder" not in df.attrs["preprocessing"][name]  # no one-hot in front of it
+    assert "OneHotEncoder" in df.attrs["preprocessing"]["LogisticRegression"]
+    y = signal + rng.normal(scale=0.1, size=len(signal))
+    reg = compare(X, y, [library], cv=3)
+    assert reg.loc[name, "r2_mean"] > 0.7
+
+
+def test_a_missing_library_is_left_out_with_one_line(monkeypatch):
+    monkeypatch.setattr(baselines, "installed_libraries",
+                        lambda: {"lightgbm": None, "xgboost": None, "catboost": None})
+    assert "CatBoost" not in default_models("classification")  # the default set skips it silently
+    with pytest.warns(UserWarning, match=r"catboost not installed.*skdeep\[boosting\]") as record:
+        models = default_models("classification", models=["linear", "catboost"])
+    assert list(models) == ["LogisticRegression"] and len(record) == 1
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="None of the models"):
+        compare(X, y, ["catboost"], cv=3)
+
+
+def test_each_model_is_tested_against_the_network_on_the_same_folds():
+    X, y = make_classification(n_samples=150, n_features=6, random_state=0)
+    models = {"net": default_models("classification", keras_params={"epochs": 3})["KerasClassifier"],
+              "logreg": LogisticRegression(), "dummy": DummyClassifier()}
+    df = compare(X, y, models, cv=3, n_repeats=2, scoring="roc_auc")
+    assert df.attrs["reference"] == "net" and df.attrs["n_repeats"] == 2 and df.attrs["n_splits"] == 6
+    assert df.loc["net", "verdict"] == "reference"
+    assert df.loc["dummy", "verdict"] == "worse" and df.loc["dummy", "p_value"] < 0.05
+    folds = df.attrs["fold_scores"]
+    # The columns are the test of the fold scores the table holds, not of the means and stds.
+    expected = compare_module.corrected_resampled_ttest(folds["logreg"]["roc_auc"], folds["net"]["roc_auc"],
+                                                        n_train=100, n_test=50)
+    assert df.loc["logreg", "difference"] == pytest.approx(expected.difference)
+    assert df.loc["logreg", "p_value"] == pytest.approx(expected.p_value)
+    assert df.loc["logreg", "verdict"] == expected.verdict()
+
+    other = compare(X, y, [LogisticRegression(), DummyClassifier()], cv=3, reference="DummyClassifier")
+    assert other.loc["LogisticRegression", "verdict"] == "better"
+    with pytest.raises(ValueError, match="reference='svm'"):
+        compare(X, y, [LogisticRegression()], cv=3, reference="svm")
+    with pytest.raises(ValueError, match="n_repeats"):
+        compare(X, y, [LogisticRegression()], cv=KFold(3), n_repeats=2)
+    with pytest.raises(ValueError, match="n_repeats"):
+        compare(X, y, [LogisticRegression()], cv=3, n_repeats=0)
+    with pytest.raises(ValueError, match="alpha"):
+        compare(X, y, [LogisticRegression()], cv=3, alpha=1.5)

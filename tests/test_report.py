@@ -79,7 +79,8 @@ def _make_report(tmp_path_factory, name, *extra):
 
 @pytest.fixture(scope="module")
 def binary_report(tmp_path_factory):
-    return _make_report(tmp_path_factory, "breast_cancer", "--rows", "2")
+    # The built-in models only: the boosting libraries (when installed) add rows, not code paths.
+    return _make_report(tmp_path_factory, "breast_cancer", "--rows", "2", "--models", "network,linear,forest,histgb")
 
 
 def _expected_images(n_rows: int, n_beeswarms: int) -> int:
@@ -117,13 +118,18 @@ def test_binary_report_structure(binary_report):
     ids = {attrs.get("id") for tag, attrs in page.tags if tag == "section"}
     assert ids == {"data", "comparison", "training", "network", "importance", "rows"}
     comparison = page.tables_of("comparison")
-    assert len(comparison) == 1 and comparison[0]["rows"] == 4  # four default models
+    assert len(comparison) == 1 and comparison[0]["rows"] == 4  # the four models asked for
     assert page.tables_of("importance")[0]["rows"] == 10
     contributions = page.tables_of("contributions")
     assert len(contributions) == 2 and all(t["rows"] == 11 for t in contributions)  # top 10 + "20 other"
     body = " ".join(page.text)
     for model in ("KerasClassifier", "LogisticRegression", "RandomForest", "HistGradientBoosting"):
         assert model in body
+    # Each model against the network, in the table and in words; the boosting libraries found or not.
+    assert "Each model against KerasClassifier on accuracy, same 2 folds" in body
+    assert len(re.findall(r"(?:LogisticRegression|RandomForest|HistGradientBoosting): "
+                          r"(?:better|worse|no significant difference) \(accuracy [+-]", body)) == 3
+    assert "Boosting libraries: " in body
     # two explained rows, the first of each predicted class, each with its heading (classes by name,
     # the predicted one's probability) and its own decision plot
     rows = re.findall(r"Row (\d+): predicted (\w+) \(p=([0-9.]+)\), true (\w+)", body)

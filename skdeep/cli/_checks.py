@@ -45,6 +45,15 @@ def check_split(dataset, settings: Settings) -> None:
         raise UsageError(f"--test-size {settings.test_size} leaves no rows to test or train on ({n} rows).")
 
 
+def say_missing_libraries(settings: Settings) -> None:
+    """One line on stderr for each boosting library ``--models`` names that is not installed."""
+    import sys
+
+    for name in settings.missing_libraries():
+        print(f"{PROG}: {name} is not installed; left out of the comparison "
+              '(pip install "skdeep[boosting]")', file=sys.stderr)
+
+
 def need_explain_deps(command: str) -> None:
     """shap and matplotlib, or a :class:`MissingDependency` saying how to install them."""
     missing = []

@@ -10,6 +10,7 @@ import shlex
 import sys
 
 from ..report._data import load_dataset
+from ..report._words import cv_text, libraries_text, verdict_lines
 from ..report._workflow import Settings
 from . import _checks
 from ._errors import EXIT_OK, PROG, UsageError
@@ -29,7 +30,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     dataset = _load(args)
     settings = settings_from(args)
     _checks.check_folds(dataset, settings)
-    with _progress(args, len(settings.models), "skdeep compare") as bar:
+    _checks.say_missing_libraries(settings)
+    with _progress(args, len(settings.model_list()) * settings.n_repeats, "skdeep compare") as bar:
         results = _checks.run_compare_checked(dataset, settings, bar)
     if args.format == "csv":
         results.to_csv(sys.stdout, float_format="%.6g")
@@ -39,16 +41,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
             "task": results.attrs.get("task"),
             "primary_metric": results.attrs.get("primary_metric"),
             "n_splits": results.attrs.get("n_splits"),
+            "n_repeats": results.attrs.get("n_repeats"),
+            "reference": results.attrs.get("reference"),
+            "alpha": results.attrs.get("alpha"),
+            "test": results.attrs.get("test"),
+            "libraries": results.attrs.get("libraries"),
             "results": json.loads(results.reset_index().to_json(orient="records")),
         }
         print(json.dumps(payload, indent=2))
     else:
         print(dataset.summary())
-        print(f"{results.attrs['n_splits']}-fold cross-validation, best first by "
+        print(f"{cv_text(results)}, best first by "
               f"{results.attrs['primary_metric']}; network: {settings.network_text()}")
+        print(libraries_text(results.attrs.get("libraries", {})))
         print()
         with pd.option_context("display.width", 250, "display.max_columns", None):
             print(results.to_string(float_format=lambda v: f"{v:.4f}"))
+        print()
+        print("\n".join(verdict_lines(results)))
     return EXIT_OK
 
 
@@ -74,7 +84,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     with files_only_backend():
         dataset = _load(args)
         settings = settings_from(args)
-        if "network" not in settings.models:
+        if settings.models is not None and "network" not in settings.models:
             settings.models = ("network", *settings.models)
         _checks.check_folds(dataset, settings)
         _checks.check_split(dataset, settings)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from ..report._data import BUNDLED, CATEGORICAL, TASKS
-from ..report._workflow import MODEL_ALIASES, Settings
+from ..report._workflow import MODEL_ALIASES, MODEL_NAMES, Settings
 from . import _commands
 from ._errors import PROG
 
@@ -61,7 +61,7 @@ def _hidden_layer_sizes(text: str) -> tuple[int, ...]:
 
 
 def _model_list(text: str) -> tuple[str, ...]:
-    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    names = tuple(n.strip().lower() for n in text.split(",") if n.strip())
     unknown = [n for n in names if n not in MODEL_ALIASES]
     if unknown or not names:
         raise argparse.ArgumentTypeError(
@@ -125,7 +125,11 @@ def _cv_options() -> argparse.ArgumentParser:
     g.add_argument("--n-jobs", type=int, default=DEFAULTS.n_jobs, metavar="INT",
                    help="folds fitted in parallel (default 1; -1 for all cores)")
     g.add_argument("--models", type=_model_list, default=DEFAULTS.models, metavar="LIST",
-                   help=f"models to compare, comma-separated from {','.join(MODEL_ALIASES)} (default all)")
+                   help=f"models to compare, comma-separated from {','.join(MODEL_NAMES)} (default: all whose "
+                        "library is installed; lightgbm, xgboost and catboost come with skdeep[boosting])")
+    g.add_argument("--repeats", dest="n_repeats", type=_int_at_least(1), default=DEFAULTS.n_repeats, metavar="N",
+                   help="repeat the cross-validation N times with different shuffles, for the paired test's "
+                        f"power (default {DEFAULTS.n_repeats})")
     g.add_argument("--scoring", type=_scoring_list, default=DEFAULTS.scoring, metavar="LIST",
                    help="scikit-learn scorer names, comma-separated; the first ranks the models "
                         "(default accuracy,roc_auc or r2,neg_root_mean_squared_error)")

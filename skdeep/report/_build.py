@@ -20,7 +20,7 @@ MAX_BEESWARM_CLASSES = 3
 
 def report_steps(settings: Settings) -> int:
     """Progress steps of :func:`generate_report`: one per compared model, fit, explain, figures."""
-    return len(settings.models) + 3
+    return len(settings.model_list()) + 3
 
 
 def generate_report(
@@ -63,7 +63,7 @@ def generate_report(
     str
     """
     settings = settings or Settings()
-    if "network" not in settings.models:
+    if settings.models is not None and "network" not in settings.models:
         settings = Settings(**{**vars(settings), "models": ("network", *settings.models)})
     start = time.perf_counter()
     bar = progress if isinstance(progress, Progress) else Progress(

@@ -88,6 +88,10 @@ def comparison_table(results: pd.DataFrame) -> str:
     head = ['<th class="num">rank</th>', "<th>model</th>"]
     head += [f'<th class="num">{esc(_metric_label(m))}</th>' for m in metrics]
     head += ['<th class="num">fit time / fold</th>']
+    reference = results.attrs.get("reference")
+    tested = C.VERDICT in results.columns and reference is not None
+    if tested:
+        head += [f"<th>against {esc(reference)}</th>"]
     body = []
     for name, row in results.iterrows():
         rank = row.get(C.RANK)
@@ -101,6 +105,10 @@ def comparison_table(results: pd.DataFrame) -> str:
             cells.append(f'<td class="num">{esc(text)}</td>')
         fit = float(row.get(C.mean(C.FIT_TIME), np.nan))
         cells.append(f'<td class="num">{esc("" if np.isnan(fit) else f"{fit:.2f} s")}</td>')
+        if tested:
+            p = float(row[C.P_VALUE])
+            p_text = "" if np.isnan(p) else (" (p < 0.001)" if p < 0.001 else f" (p = {p:.3f})")
+            cells.append(f"<td>{esc(row[C.VERDICT])}{esc(p_text)}</td>")
         body.append(f"<tr{best}>{''.join(cells)}</tr>")
     return (f'<table class="comparison"><thead><tr>{"".join(head)}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')

@@ -17,6 +17,7 @@ import numpy as np
 from .. import _columns as C
 from . import _html as H
 from ._data import Dataset
+from ._words import cv_text, libraries_text, verdict_lines
 from ._workflow import Explained, Settings
 
 esc = H.esc
@@ -107,12 +108,18 @@ def data_section(dataset: Dataset) -> str:
 
 def comparison_section(settings: Settings, results: Any, figure: str) -> str:
     primary = results.attrs.get("primary_metric", "")
+    verdicts = verdict_lines(results)
+    tests = ""
+    if verdicts:
+        items = "".join(f"<li>{esc(line.strip())}</li>" for line in verdicts[1:])
+        tests = f"<p>{esc(verdicts[0])}</p><ul>{items}</ul>"
     return (
         '<section id="comparison"><h2>Model comparison</h2>'
-        f"<p>{esc(results.attrs.get('n_splits', settings.cv))}-fold cross-validation, the same folds for every "
+        f"<p>{esc(cv_text(results))}, the same folds for every "
         f"model; mean ± standard deviation over the folds, best first by <code>{esc(primary)}</code>. "
-        f"The network: {esc(settings.network_text())}. Scores marked ↓ are errors (lower is better).</p>"
-        + H.comparison_table(results)
+        f"The network: {esc(settings.network_text())}. Scores marked ↓ are errors (lower is better). "
+        f"{esc(libraries_text(results.attrs.get('libraries', {})))}</p>"
+        + H.comparison_table(results) + tests
         + H.figure_html(figure, "bar chart of cross-validated scores per model",
                         f"{esc(primary)} per model, ±1 standard deviation; the best is highlighted.")
         + "</section>")

@@ -18,10 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import _baselines
+from .._baselines import MODEL_NAMES, model_names
 from ._data import Dataset
 
-# CLI names of the default models, in the order of ``default_models``.
-MODEL_ALIASES = ("network", "linear", "forest", "boosting")
+# CLI names of the default models, in the order of ``default_models`` (and "boosting", the
+# name histgb had before the boosting libraries came).
+MODEL_ALIASES = (*MODEL_NAMES, "boosting")
 
 
 @dataclass
@@ -34,14 +37,27 @@ class Settings:
     batch_size: int | None = None
     random_state: int = 0
     n_jobs: int | None = None
-    models: tuple[str, ...] = MODEL_ALIASES
+    models: tuple[str, ...] | None = None  # None: every model whose library is installed
     scoring: list[str] | None = None
+    n_repeats: int = 1
     test_size: float = 0.2
     validation_split: float = 0.2
     rows: int = 3
     top_k: int = 10
     background: int = 100
     global_rows: int = 100
+
+    def model_list(self) -> list[str]:
+        """The models to compare, by name: those asked for (all by default) whose library is installed."""
+        installed = _baselines.installed_libraries()
+        return [n for n in model_names(self.models) if installed.get(n, "builtin") is not None]
+
+    def missing_libraries(self) -> list[str]:
+        """Boosting libraries asked for by name (``--models``) that are not installed."""
+        if self.models is None:
+            return []
+        installed = _baselines.installed_libraries()
+        return [n for n in model_names(self.models) if n in installed and installed[n] is None]
 
     def network_text(self) -> str:
         parts = []
@@ -109,7 +125,7 @@ def build_models(dataset: Dataset, settings: Settings, names: tuple[str, ...] | 
                  **keras_extra: Any) -> dict[str, Any]:
     """The default models for the dataset's task, named as ``compare`` names them.
 
-    ``names`` picks among :data:`MODEL_ALIASES`. Each model gets the preprocessing
+    ``names`` picks among :data:`MODEL_ALIASES` (default: ``settings.model_list()``). Each model gets the preprocessing
     it needs for the dataset's columns; a dataset-wide preprocessor (``--categorical
     onehot``), if any, becomes the first step of every model instead.
     """
@@ -118,18 +134,13 @@ def build_models(dataset: Dataset, settings: Settings, names: tuple[str, ...] | 
 
     from ..compare import default_models
 
-    names = tuple(settings.models if names is None else names)
-    unknown = [n for n in names if n not in MODEL_ALIASES]
-    if unknown:
-        raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(MODEL_ALIASES)}.")
+    names = settings.model_list() if names is None else model_names(names)
     all_models = default_models(
         dataset.task, random_state=settings.random_state, keras_params=_keras_params(settings, **keras_extra),
-        X=dataset.X if dataset.preprocessor is None else None,
+        X=dataset.X if dataset.preprocessor is None else None, models=names,
     )
-    by_alias = dict(zip(MODEL_ALIASES, all_models.items()))
     models = {}
-    for alias in names:
-        name, est = by_alias[alias]
+    for name, est in all_models.items():
         if dataset.preprocessor is not None:
             steps = est.steps if isinstance(est, Pipeline) else [(type(est).__name__.lower(), est)]
             est = Pipeline([("preprocess", clone(dataset.preprocessor)), *steps])
@@ -151,7 +162,8 @@ def run_compare(dataset: Dataset, settings: Settings, progress: Progress | None 
 
     progress = progress or _NoProgress()
     plan = plan_comparison(dataset.X, dataset.y, build_models(dataset, settings), cv=settings.cv,
-                           scoring=settings.scoring, random_state=settings.random_state, task=dataset.task)
+                           scoring=settings.scoring, random_state=settings.random_state, task=dataset.task,
+                           n_repeats=settings.n_repeats)
     results = {}
     for name, est in plan.models.items():
         progress.start(f"cross-validating {name}")
