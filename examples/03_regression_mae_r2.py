@@ -17,10 +17,11 @@ scikit-learn's bundled diabetes set (10 features, a continuous disease
 progression score) stands in for it. A plain linear regression is printed as
 a baseline: on small tabular data it is hard to beat, and worth knowing.
 
-Note: skdeep's KerasRegressor ends its built-in network with a fixed rescaling
-to the mean and standard deviation of ``y``, so the network learns in
-standardized units while the loss, metrics and predictions are in the
-target's own units.
+Note: skdeep's KerasRegressor standardizes ``y`` before training (its
+``target_encoder_``: mean and standard deviation of ``y``), so the network
+learns in standardized units; ``predict`` maps the outputs back, and the
+metrics in ``history_`` (MAE here) are in the target's own units, while
+``loss`` is in standardized units (docs/estimators.md, "Regression").
 
 Writes training curves and (with ``shap``) a waterfall plot to
 ``$SKDEEP_EXAMPLE_OUTPUT/03_regression_mae_r2`` or a temporary directory.
