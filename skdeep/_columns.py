@@ -22,7 +22,7 @@ from typing import Any
 
 RANK = "rank"
 # Each model against the reference model (the network) on the primary score, from the paired
-# test of skdeep._significance: mean difference (model - reference), two-sided p-value, verdict.
+# test of skdeep.compare._significance: mean difference (model - reference), two-sided p-value, verdict.
 DIFFERENCE, P_VALUE, VERDICT = "difference", "p_value", "verdict"
 TEST_COLUMNS = (DIFFERENCE, P_VALUE, VERDICT)
 STATISTICS = ("mean", "std")

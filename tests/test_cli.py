@@ -162,7 +162,7 @@ def test_compare_prints_ranked_table(capsys):
 
 
 def test_compare_models_by_name_and_a_missing_library(capsys, monkeypatch):
-    import skdeep._baselines as baselines
+    import skdeep.compare._baselines as baselines
 
     monkeypatch.setattr(baselines, "installed_libraries", lambda: {"lightgbm": None, "xgboost": None, "catboost": None})
     code, out, err = run(capsys, "compare", "--dataset", "iris", *FAST, "--models", "linear,catboost", "--quiet",

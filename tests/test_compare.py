@@ -19,7 +19,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 
-from skdeep import _baselines as baselines  # noqa: E402
+from skdeep.compare import _baselines as baselines  # noqa: E402
 from skdeep import compare as compare_module  # noqa: E402
 from skdeep.compare import compare, default_models, installed_libraries, plot_comparison  # noqa: E402
 

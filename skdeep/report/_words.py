@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import _columns as C
-from .._significance import REFERENCE, UNTESTED
+from ..compare._significance import REFERENCE, UNTESTED
 
 _INSTALL = 'pip install "skdeep[boosting]"'
 

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import _baselines
-from .._baselines import MODEL_NAMES, model_names
+from ..compare import _baselines
+from ..compare._baselines import MODEL_NAMES, model_names
 from ._data import Dataset
 
 # CLI names of the default models, in the order of ``default_models`` (and "boosting", the
@@ -151,14 +151,14 @@ def build_models(dataset: Dataset, settings: Settings, names: tuple[str, ...] | 
 def run_compare(dataset: Dataset, settings: Settings, progress: Progress | None = None) -> pd.DataFrame:
     """Cross-validate ``settings.models`` on the same folds; the table of :func:`skdeep.compare.compare`.
 
-    The steps of ``compare`` (:mod:`skdeep._crossval`), with the progress bar
+    The steps of ``compare`` (:mod:`skdeep.compare._crossval`), with the progress bar
     advancing after each model: the same folds, scorers, aggregation and
     ranking (by the mean primary score, best first, ties in model order,
     failed models (NaN) last). A fold whose fit fails scores NaN, with
     scikit-learn's ``FitFailedWarning`` as in ``compare``; the command line
     silences warnings unless ``--debug``.
     """
-    from .._crossval import cross_validate_model, plan_comparison, ranked_table
+    from ..compare._crossval import cross_validate_model, plan_comparison, ranked_table
 
     progress = progress or _NoProgress()
     plan = plan_comparison(dataset.X, dataset.y, build_models(dataset, settings), cv=settings.cv,

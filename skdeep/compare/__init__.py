@@ -24,7 +24,7 @@ from ._baselines import (
 )
 from ._crossval import cross_validate_model, plan_comparison, ranked_table
 from ._significance import PairedTest, corrected_resampled_ttest
-from .plot._comparison import plot_comparison
+from ..plot._comparison import plot_comparison
 
 __all__ = [
     "MODEL_NAMES", "LabelEncoded", "PairedTest", "baseline_preprocessor", "categorical_frame", "compare",

@@ -177,7 +177,10 @@ def default_models(
     >>> list(default_models("regression", models=["network", "linear", "forest", "histgb"]))
     ['KerasRegressor', 'Ridge', 'RandomForest', 'HistGradientBoosting']
     """
-    from . import KerasClassifier, KerasRegressor  # lazy: avoids import cycles
+    # Imported here, not at the top: the command line reads this module for its model names,
+    # and ``skdeep --help`` must not start Keras.
+    from .._classifier import KerasClassifier
+    from .._regressor import KerasRegressor
 
     if task not in ("classification", "regression"):
         raise ValueError(f"task must be 'classification' or 'regression', got {task!r}.")

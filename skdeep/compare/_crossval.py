@@ -29,7 +29,7 @@ from sklearn.model_selection import (
 )
 from sklearn.utils.multiclass import type_of_target
 
-from . import _columns as C
+from .. import _columns as C
 from . import _baselines
 from ._baselines import categorical_frame, default_models, describe_preprocessing
 from ._significance import REFERENCE, UNTESTED, corrected_resampled_ttest
@@ -180,7 +180,7 @@ def _reference(named: Mapping[str, Any], reference: str | None) -> str | None:
         if reference not in named:
             raise ValueError(f"reference={reference!r} is not one of the models {list(named)}.")
         return reference
-    from ._base import BaseKerasEstimator
+    from .._base import BaseKerasEstimator  # here: ``skdeep --help`` must not start Keras
 
     for name, est in named.items():
         final = est.steps[-1][1] if hasattr(est, "steps") else est
