@@ -84,3 +84,83 @@ def keras_compile_arguments(model) -> dict | None:
     """The arguments ``model.compile`` was called with, objects included (Keras's private
     ``_compile_config.config``); None where this Keras keeps them elsewhere."""
     return getattr(getattr(model, "_compile_config", None), "config", None)
+
+
+# -- Keras internals the PyTorch trainer's fast step reads (skdeep/_engine/_torch_fast.py) ---------
+# The fast step replays what Keras's own layers, loss and optimizer do on torch; to know when that
+# is exact it reads the model's graph and the optimizer's slots, which Keras keeps private.
+
+def keras_functional_call():
+    """``Functional.call``, to tell a graph model whose ``call`` is Keras's own from a subclass."""
+    from keras.src.models.functional import Functional
+
+    return Functional.call
+
+
+def keras_sequential_graph(model):
+    """The Functional graph a built ``Sequential`` runs (its private ``_functional``), or None."""
+    return getattr(model, "_functional", None)
+
+
+def keras_inbound_nodes(operation) -> list:
+    """The nodes where ``operation`` is called in its model's graph (``_inbound_nodes``)."""
+    return list(operation._inbound_nodes)
+
+
+def keras_sublayers(model) -> list:
+    """Every layer inside ``model``, nested ones included (``_flatten_layers``)."""
+    return list(model._flatten_layers(include_self=False))
+
+
+def keras_call_context_args(layer) -> tuple:
+    """The call arguments a layer receives from its caller's context, e.g. ``training``."""
+    return tuple(getattr(layer, "_call_context_args", ()))
+
+
+def keras_dropout_seeded(layer) -> bool | None:
+    """Whether a ``Dropout`` layer was given a seed (Keras's seeded path), None if unknown.
+
+    An unseeded dropout on torch draws from torch's global generator (``F.dropout``).
+    """
+    generator = getattr(layer, "seed_generator", None)
+    if generator is None or not hasattr(generator, "_initial_seed"):
+        return None
+    return generator._initial_seed is not None
+
+
+def keras_mask(tensor):
+    """The mask Keras attaches to a tensor (``_keras_mask``), or None."""
+    return getattr(tensor, "_keras_mask", None)
+
+
+def keras_mark_logits(probabilities, logits):
+    """Attach the logits to a sigmoid's output as ``keras.activations.sigmoid`` does (``_keras_logits``)."""
+    probabilities._keras_logits = logits
+    return probabilities
+
+
+def keras_torch_adam():
+    """Keras's torch ``Adam`` class and the modules of the torch optimizers built on its update."""
+    from keras.src.backend.torch.optimizers import torch_adam
+
+    return torch_adam.Adam, ("keras.src.backend.torch.optimizers.torch_adam",
+                             "keras.src.backend.torch.optimizers.torch_adamw")
+
+
+def keras_adam_slots(optimizer, variables) -> dict:
+    """What an Adam(W) update reads and writes, by the optimizer's private names.
+
+    ``momentums`` and ``velocities`` per variable (in ``variables``' order),
+    ``decayed`` (the variables weight decay applies to), the ``learning_rate``
+    and ``iterations`` variables, and ``trainable`` (the variables it was built for).
+    """
+    index = optimizer._get_variable_index
+    return {
+        "momentums": [optimizer._momentums[index(v)] for v in variables],
+        "velocities": [optimizer._velocities[index(v)] for v in variables],
+        "decayed": ([v for v in variables if optimizer._use_weight_decay(v)]
+                    if optimizer.weight_decay is not None else []),
+        "learning_rate": optimizer._learning_rate,
+        "iterations": optimizer._iterations,
+        "trainable": list(optimizer._trainable_variables),
+    }

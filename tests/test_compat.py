@@ -98,3 +98,43 @@ def test_keras_compile_arguments():
     optimizer = keras.optimizers.SGD(0.3)
     model.compile(optimizer=optimizer, loss="mse")
     assert _compat.keras_compile_arguments(model)["optimizer"] is optimizer
+
+
+# -- Used by: skdeep/_engine/_torch_fast.py (the PyTorch trainer's fast step, exact or not used) --
+def test_keras_graph_hooks():
+    dense, dropout = keras.layers.Dense(3, activation="relu"), keras.layers.Dropout(0.5)
+    model = keras.Sequential([keras.Input((4,)), dense, dropout, keras.layers.Dense(1)])
+    graph = _compat.keras_sequential_graph(model)
+    assert type(graph).__name__ == "Functional" and type(graph).call is _compat.keras_functional_call()
+    nodes = _compat.keras_inbound_nodes(dense)
+    assert len(nodes) == 1 and nodes[0].operation is dense and len(nodes[0].input_tensors) == 1
+    assert nodes[0].outputs[0] is _compat.keras_inbound_nodes(dropout)[0].input_tensors[0]
+    assert dense in _compat.keras_sublayers(model) and dropout in _compat.keras_sublayers(model)
+    assert "training" in _compat.keras_call_context_args(dropout)
+    assert _compat.keras_dropout_seeded(dropout) is False
+    assert _compat.keras_dropout_seeded(keras.layers.Dropout(0.5, seed=1)) is True
+    masked = keras.layers.Masking()(keras.ops.ones((2, 3, 1)))
+    assert _compat.keras_mask(masked) is not None and _compat.keras_mask(keras.ops.ones((2,))) is None
+
+
+def test_keras_mark_logits_is_what_sigmoid_leaves():
+    x = keras.ops.convert_to_tensor(np.array([[0.5, -1.0]], dtype="float32"))
+    ours = _compat.keras_mark_logits(keras.ops.sigmoid(x), x)
+    assert ours._keras_logits is x
+    if keras.backend.backend() in ("tensorflow", "torch"):  # backends whose sigmoid records its logits
+        assert hasattr(keras.activations.sigmoid(x), "_keras_logits")
+
+
+@pytest.mark.skipif(keras.backend.backend() != "torch", reason="Keras's torch optimizers")
+def test_keras_torch_adam_slots():
+    adam, modules = _compat.keras_torch_adam()
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    for optimizer in (keras.optimizers.Adam(0.01), keras.optimizers.AdamW(0.01, weight_decay=0.1)):
+        optimizer.build(model.trainable_variables)
+        assert isinstance(optimizer, adam) and type(optimizer).__module__ in modules
+        slots = _compat.keras_adam_slots(optimizer, model.trainable_variables)
+        assert len(slots["momentums"]) == len(slots["velocities"]) == 2
+        assert [v.shape for v in slots["momentums"]] == [v.shape for v in model.trainable_variables]
+        assert slots["learning_rate"] is optimizer._learning_rate and slots["iterations"] is optimizer.iterations
+        assert [id(v) for v in slots["trainable"]] == [id(v) for v in model.trainable_variables]
+    assert slots["decayed"]  # AdamW decays the kernel at least

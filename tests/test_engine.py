@@ -486,3 +486,51 @@ def test_xla_epoch_trains_like_keras_fit_with_xla(data):
     np.testing.assert_allclose(fits["compiled"].history_["loss"], fits["keras"].history_["loss"], rtol=1e-4)
     for wa, wb in zip(fits["compiled"].model_.get_weights(), fits["keras"].model_.get_weights()):
         np.testing.assert_allclose(wa, wb, rtol=1e-4, atol=1e-6)
+
+
+def _torch_models():
+    from skdeep._network import build_mlp
+
+    mlp = build_mlp(30, 1, "binary", hidden_layer_sizes=(16, 8), dropout=0.2, l2=1e-3, batch_normalization=True)
+    mlp.compile(optimizer=keras.optimizers.AdamW(1e-2, weight_decay=1e-2),
+                loss=keras.losses.BinaryCrossentropy(label_smoothing=0.1))
+    reg = keras.Sequential([keras.Input((30,)), keras.layers.Dense(16, activation="tanh"),
+                            keras.layers.Dropout(0.3), keras.layers.Dense(1)])
+    reg.compile(optimizer=keras.optimizers.Adam(1e-2), loss=keras.losses.MeanSquaredError())
+    other = keras.Sequential([keras.Input((30,)), keras.layers.Dense(8, activation="elu"),
+                              keras.layers.Dense(2, activation="softmax")])
+    other.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9),
+                  loss=keras.losses.SparseCategoricalCrossentropy())
+    return {"mlp": (mlp, True), "regression": (reg, True), "fallback": (other, False)}
+
+
+@pytest.mark.skipif(keras.backend.backend() != "torch", reason="the PyTorch trainer's fast step")
+@pytest.mark.parametrize("name", ["mlp", "regression", "fallback"])
+def test_torch_fast_step_is_bitwise_keras_step(data, name):
+    """The raw-torch step (_torch_fast) gives exactly the losses, weights and optimizer state of
+    the step through Keras's layers, loss and optimizer, and falls back where it cannot."""
+    import torch
+
+    from skdeep._engine._torch import TorchTrainer, seed_epoch
+
+    X, y = data
+    model, fast = _torch_models()[name]
+    model.optimizer.build(model.trainable_variables)
+    x = torch.as_tensor(X[:, :30].astype("float32"))
+    yt = torch.as_tensor(y.reshape(-1, 1).astype("int32" if name == "fallback" else "float32"))
+    sw = torch.as_tensor(np.linspace(0.5, 1.5, len(y)).astype("float32"))
+    runs = []
+    for use_fast in (True, False):
+        trainer = TorchTrainer(model, model.loss, [], 32)
+        trainer.load(model)
+        assert (trainer._fast is not None and all(
+            p is not None for p in (trainer._fast._forward, trainer._fast._loss_fn, trainer._fast._update))) == fast
+        if trainer._fast is not None:
+            trainer._fast.bind()
+        step = trainer._step if use_fast else trainer._keras_step
+        seed_epoch(0, 0)
+        losses = [float(step(x[i:i + 32], yt[i:i + 32], sw[i:i + 32])) for i in range(0, 200, 32)]
+        runs.append((losses, [keras.ops.convert_to_numpy(v.value) for v in trainer._vars]))
+    assert runs[0][0] == runs[1][0]
+    for a, b in zip(runs[0][1], runs[1][1], strict=True):
+        np.testing.assert_array_equal(a, b)
