@@ -19,7 +19,7 @@ __all__ = [
 _LAZY = {
     "KerasClassifier": "._classifier", "KerasRegressor": "._regressor",
     "clear_cache": "._engine._cache", "save": "._persistence", "load": "._persistence",
-    "InconsistentVersionWarning": "._persistence", "LoadError": "._persistence",
+    "InconsistentVersionWarning": "._model_state", "LoadError": "._persistence",
 }
 
 

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
-from . import _budget, _compat, _compile, _engine, _network, _numerics, _persistence, _state, _transaction
+from . import _budget, _compat, _compile, _engine, _model_state, _network, _numerics, _state, _transaction
 from ._chunks import dense
 from ._engine import _host
 from ._features import FeatureEncoder, categorical_columns, from_polars, has_temporal_columns
@@ -389,19 +389,18 @@ class BaseKerasEstimator(BaseEstimator):
         return Xe
 
     def __getstate__(self):
-        state = _persistence.stamp(super().__getstate__())  # warn on load by another version
+        state = _model_state.stamp(super().__getstate__())  # warn on load by another version
         if isinstance(state.get("model_"), keras.Model):
             # Keras's pickle keeps the weights but neither the dropout RNG's seed nor its
             # state: keep every non-trainable variable, so training resumes identically.
-            state["_non_trainable_state"] = [np.array(v.numpy()) for v in self.model_.non_trainable_variables]
+            state["_non_trainable_state"] = _model_state.non_trainable_values(self.model_)
         return state
 
     def __setstate__(self, state):
         values = state.pop("_non_trainable_state", None)
-        super().__setstate__(_persistence.check_stamp(type(self).__name__, state))
+        super().__setstate__(_model_state.check_stamp(type(self).__name__, state))
         if values is not None and isinstance(getattr(self, "model_", None), keras.Model):
-            for variable, value in zip(self.model_.non_trainable_variables, values):
-                variable.assign(value)
+            _model_state.assign_values(self.model_.non_trainable_variables, values)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -18,6 +18,8 @@ import numpy as np
 from keras import ops
 from sklearn.exceptions import ConvergenceWarning
 
+from ._model_state import state_variables
+
 # Metrics of the difference y_pred - y_true only: the target's offset cancels, so
 # they are computed on scaled standardized values, which keeps every digit in float32.
 _OFFSET_FREE = (
@@ -120,7 +122,7 @@ class FiniteGuard(keras.callbacks.Callback):
         self.best, self.best_epoch, self.state, self.diverged = np.inf, None, None, None
 
     def _variables(self) -> list:
-        return [*self.model.variables, *self.model.optimizer.variables]
+        return state_variables(self.model)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}

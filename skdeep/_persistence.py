@@ -18,19 +18,17 @@ import json
 import os
 import re
 import tempfile
-import warnings
 import zipfile
 from typing import Any
 
-from sklearn.exceptions import InconsistentVersionWarning as _SklearnVersionWarning
-
 from . import _state, _untrusted
+from ._base import BaseKerasEstimator
+from ._model_state import InconsistentVersionWarning, assign_values, non_trainable_values, version, warn_if_other_version
 from ._untrusted import Allowance, LoadError, refuse
 
 __all__ = ["InconsistentVersionWarning", "LoadError", "load", "save"]
 
 _FORMAT = 1
-_VERSION_KEY = "_skdeep_version"
 # skdeep's own types in the data part: trusted by load without being named.
 _OWN_TYPES = (
     "skdeep._classifier.KerasClassifier",
@@ -47,47 +45,8 @@ _NETWORK = re.compile(r"networks/(?:0|[1-9][0-9]*)\.keras")
 _MAX_SIZE = 2 * 1024**3
 
 
-class InconsistentVersionWarning(_SklearnVersionWarning):
-    """An estimator saved by another version of skdeep was loaded.
-
-    A subclass of scikit-learn's warning, so filters and ``pytest.warns`` for one
-    catch both.
-    """
-
-    def __str__(self):
-        return (
-            f"Loading {self.estimator_name} saved with skdeep {self.original_sklearn_version} "
-            f"into skdeep {self.current_sklearn_version}. This might lead to breaking code or "
-            "invalid results; refit it with this version to be sure."
-        )
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
-
-
-def stamp(state: dict) -> dict:
-    """``__getstate__``'s dict, stamped with the skdeep version that wrote it."""
-    return {**state, _VERSION_KEY: _version()}
-
-
-def check_stamp(estimator_name: str, state: dict) -> dict:
-    """Remove the stamp from an unpickled state; warn when another version wrote it."""
-    state = dict(state)
-    saved = state.pop(_VERSION_KEY, "unknown (before 0.1.0)")
-    if saved != _version():
-        warnings.warn(InconsistentVersionWarning(
-            estimator_name=estimator_name, current_sklearn_version=_version(),
-            original_sklearn_version=saved), stacklevel=3)
-    return state
-
-
 def _skdeep_estimators(obj):
     """Every skdeep estimator inside ``obj`` (itself, pipeline steps, a search's best_estimator_...)."""
-    from ._base import BaseKerasEstimator
-
     stack, seen = [obj], set()
     while stack:
         item = stack.pop()
@@ -149,7 +108,7 @@ def save(estimator: Any, path: str | os.PathLike) -> None:
                 est.model_ = model
         zf.writestr("estimator.skops", data)
         zf.writestr("manifest.json", json.dumps(
-            {"format": _FORMAT, "skdeep_version": _version(), "networks": names}))
+            {"format": _FORMAT, "skdeep_version": version(), "networks": names}))
 
 
 @_state.tensorflow_left_unloaded()
@@ -205,10 +164,7 @@ def load(path: str | os.PathLike, *, trusted: bool | list[str] = False, custom_o
         raise refuse(path, f"it is not a file written by skdeep.save ({exc})") from None
     with archive as zf, tempfile.TemporaryDirectory() as tmp:
         manifest = _manifest(zf, allowance)
-        if manifest["skdeep_version"] != _version():
-            warnings.warn(InconsistentVersionWarning(
-                estimator_name=os.fspath(path), current_sklearn_version=_version(),
-                original_sklearn_version=manifest["skdeep_version"]), stacklevel=2)
+        warn_if_other_version(manifest["skdeep_version"], os.fspath(path), stacklevel=2)
         networks = {}
         for i, name in enumerate(manifest["networks"]):
             file = os.path.join(tmp, f"{i}.keras")  # no name from the file reaches the disk
@@ -268,7 +224,7 @@ def _non_trainable_state(model) -> bytes:
     import numpy as np
 
     buffer = io.BytesIO()
-    np.savez(buffer, *[np.asarray(v.numpy()) for v in model.non_trainable_variables])
+    np.savez(buffer, *non_trainable_values(model))
     return buffer.getvalue()
 
 
@@ -283,8 +239,7 @@ def _restore_state(model, data: bytes, member: str, allowance: Allowance) -> Non
             raise refuse(allowance.path, f"its {member} does not fit the network: it holds {len(npz.namelist())} "
                                           f"arrays for the network's {len(variables)} non-trainable variables")
         values = [_untrusted.state_array(npz, name, var, member, allowance.path) for name, var in zip(names, variables)]
-    for variable, value in zip(variables, values):
-        variable.assign(value)
+    assign_values(variables, values)
 
 
 def _unregistered(path, name: str) -> LoadError:

@@ -23,6 +23,8 @@ import functools
 import keras
 import numpy as np
 
+from ._model_state import assign_values, state_variables
+
 
 def _fitted_attributes(est) -> dict:
     """The attributes fit sets (``name_``), with copies of what fit extends in place."""
@@ -30,11 +32,6 @@ def _fitted_attributes(est) -> dict:
     if isinstance(attrs.get("history_"), dict):
         attrs["history_"] = {k: list(v) for k, v in attrs["history_"].items()}
     return attrs
-
-
-def _state_variables(model) -> list:
-    optimizer = getattr(model, "optimizer", None)
-    return [*model.variables, *(optimizer.variables if optimizer is not None else [])]
 
 
 def all_or_nothing(fit):
@@ -51,7 +48,7 @@ def all_or_nothing(fit):
         model = None if reset else attrs.get("model_")
         values = None
         if model is not None:
-            values = [np.array(keras.ops.convert_to_numpy(v.value)) for v in _state_variables(model)]
+            values = [np.array(keras.ops.convert_to_numpy(v.value)) for v in state_variables(model)]
         try:
             return fit(est, *args, reset=reset, **kwargs)
         except BaseException:
@@ -60,8 +57,7 @@ def all_or_nothing(fit):
             for name, value in attrs.items():
                 setattr(est, name, value)
             if model is not None:
-                for var, value in zip(_state_variables(model), values, strict=True):
-                    var.assign(value)
+                assign_values(state_variables(model), values)
             raise
 
     return wrapper

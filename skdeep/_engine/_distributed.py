@@ -20,8 +20,9 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from .._model_state import state_variables
 from . import _keras_fit
-from ._trainer import copy_metric_state, state_variables, template
+from ._trainer import copy_metric_state, template
 
 
 def devices(distribution) -> list[str] | None:

@@ -20,7 +20,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._trainer import Trainer, bucket, pad, state_variables
+from .._model_state import state_variables
+from ._trainer import Trainer, bucket, pad
 
 
 CACHE_ENV = "SKDEEP_JAX_CACHE_DIR"

@@ -18,7 +18,8 @@ import weakref
 import numpy as np
 import tensorflow as tf
 
-from ._trainer import Trainer, bucket, pad, state_variables
+from .._model_state import state_variables
+from ._trainer import Trainer, bucket, pad
 
 
 def _any_rows(a) -> tf.TensorSpec:

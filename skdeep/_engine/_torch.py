@@ -48,8 +48,9 @@ import keras
 import numpy as np
 import torch
 
+from .._model_state import state_variables
 from ._torch_fast import fast_step
-from ._trainer import Trainer, state_variables
+from ._trainer import Trainer
 
 
 _global_rng_lock = threading.RLock()

@@ -51,11 +51,6 @@ def template(model: keras.Model) -> keras.Model:
         return model
 
 
-def state_variables(model: keras.Model, optimizer) -> list:
-    """Everything a fit changes, in one fixed order: weights, then optimizer slots."""
-    return [*model.trainable_variables, *model.non_trainable_variables, *optimizer.variables]
-
-
 def bucket(n: int, batch_size: int) -> int:
     """``n`` rows rounded up to whole batches, at least 256 rows: CV folds of slightly
     different sizes share one compilation where a backend compiles per shape."""

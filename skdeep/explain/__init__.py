@@ -21,7 +21,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
     raise ImportError("skdeep.explain needs shap: pip install shap") from error
 
 from ._adapter import METHODS, Explainer, explain
-from ._model import OUTPUTS
+from ._outputs import OUTPUTS
 from ._plots import plot_bar, plot_beeswarm, plot_decision, plot_waterfall
 
 __all__ = [

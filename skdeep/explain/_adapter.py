@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _model, _plots
+from . import _model, _outputs, _plots
 from ._algorithms import LinearBackend, SamplingBackend, TreeBackend
 from ._data import TabularCodec, as_rows, sample_rows, to_array
 
@@ -295,8 +295,8 @@ class Explainer:
         values = values.reshape(n_rows, values.shape[1], -1)
         base = base.reshape(n_rows, -1)
         if self._info.n_classes == 2 and values.shape[2] == 1:
-            values = _model.complete_binary_values(values)
-            base = _model.complete_binary(base, self.output_)
+            values = _outputs.complete_binary_values(values)
+            base = _outputs.complete_binary(base, self.output_)
         if not self._info.is_classifier and values.shape[2] == 1:
             return values[:, :, 0], base[:, 0]
         return values, base

@@ -23,7 +23,7 @@ from keras import ops
 from .. import _compat
 from .._chunks import in_chunks
 from .._state import seeded_numpy
-from ._model import EPS
+from ._outputs import EPS, complete_binary
 
 
 
@@ -195,3 +195,20 @@ class GradientBackend:
         with quiet(), seeded_numpy(self._seed):
             values = self._explainer.shap_values(Z.astype("float32"), nsamples=200, rseed=self._seed)
         return np.asarray(values, dtype=np.float64), np.tile(self._base, (len(Z), 1))
+
+
+def network_output_function(estimator: Any, output: str, is_classifier: bool, n_classes: int | None):
+    """Function of transformed rows ``Z`` giving a skdeep network's explained output, shape (n, k).
+
+    A binary classifier's single unit is completed with class 0's column, as
+    for scikit-learn models (:func:`~skdeep.explain._outputs.complete_binary`).
+    """
+    network = network_for_output(estimator, output, is_classifier)
+
+    def network_output(Z):
+        out = predict_network(network, Z)
+        if n_classes == 2 and out.shape[1] == 1:
+            out = complete_binary(out, output)
+        return out
+
+    return network_output

@@ -26,10 +26,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC, LinearSVR
 from sklearn.utils.validation import check_is_fitted
 
-OUTPUTS = ("probability", "log_odds", "raw")
-# Probabilities are clipped to [EPS, 1 - EPS] before taking log-odds, here and in
-# the network wrapper, so a saturated float32 sigmoid gives a finite value.
-EPS = 1e-7
+from ._keras import network_output_function
+from ._outputs import OUTPUTS, complete_binary, logit
 
 # Transformers whose output column j depends on input column j only.
 _COLUMNWISE = (
@@ -166,27 +164,6 @@ def resolve_output(info: ModelInfo, output: str | None) -> str:
     return output
 
 
-def logit(p: np.ndarray) -> np.ndarray:
-    """Log-odds ``log(p / (1 - p))`` of probabilities clipped to ``[EPS, 1 - EPS]``."""
-    p = np.clip(np.asarray(p, dtype=np.float64), EPS, 1 - EPS)
-    return np.log(p) - np.log1p(-p)
-
-
-def complete_binary(columns: np.ndarray, output: str) -> np.ndarray:
-    """Add the class-0 column in front of a class-1-only last axis.
-
-    Probabilities of class 0 are ``1 - p``; log-odds and margins are ``-z``. The
-    same rule applies to SHAP values (``-phi``) since it is affine.
-    """
-    offset = 1.0 if output == "probability" else 0.0
-    return np.concatenate([offset - columns, columns], axis=-1)
-
-
-def complete_binary_values(values: np.ndarray) -> np.ndarray:
-    """SHAP values for class 0 of a binary model are minus those of class 1."""
-    return np.concatenate([-values, values], axis=-1)
-
-
 def as_frame_for(estimator: Any, Z: np.ndarray) -> Any:
     """Give ``Z`` the column names the estimator was fitted with, if any."""
     names = getattr(estimator, "feature_names_in_", None)
@@ -197,17 +174,7 @@ def output_function(info: ModelInfo, output: str) -> Callable[[np.ndarray], np.n
     """Function of transformed rows ``Z`` giving the explained output, shape (n, k)."""
     final = info.final
     if info.kind == "network":
-        from ._keras import network_for_output, predict_network
-
-        network = network_for_output(final, output, info.is_classifier)
-
-        def network_output(Z):
-            out = predict_network(network, Z)
-            if info.n_classes == 2 and out.shape[1] == 1:
-                out = complete_binary(out, output)
-            return out
-
-        return network_output
+        return network_output_function(final, output, info.is_classifier, info.n_classes)
 
     def sklearn_output(Z):
         Z = as_frame_for(final, Z)
