@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
 
-from . import _budget, _compat, _compile, _engine, _model_state, _network, _numerics, _state, _transaction
+from . import _budget, _compat, _compile, _engine, _model_state, _network, _ranges, _state, _transaction
 from ._chunks import dense
 from ._engine import _host
 from ._features import FeatureEncoder, categorical_columns, from_polars, has_temporal_columns
@@ -349,12 +349,6 @@ class BaseKerasEstimator(BaseEstimator):
                 cb.set_skdeep_data(train=(data.x, data.y), validation=data.validation[:2] if data.validation else None)
         return callbacks
 
-    def _own_preprocessing(self) -> str:
-        """What the network does to X itself, in words (for comparison reports)."""
-        scaling = {"robust": "robust scaling + smooth clip", "standard": "standardization",
-                   None: "no scaling"}[self.numeric_transform]
-        return f"own: {scaling}, imputation, categorical embeddings"
-
     @_state.keras_names_kept()  # a first predict traces a forward function
     @_state.tensorflow_left_unloaded()
     def _network_outputs(self, X) -> np.ndarray:
@@ -384,7 +378,7 @@ class BaseKerasEstimator(BaseEstimator):
         scale = np.ones_like(center)
         if own and features.numeric_transform is not None and not (features.sparse_ or features.streamed_):
             center[features.numeric_], scale[features.numeric_] = features.center_, features.scale_
-        _numerics.check_input_range(Xe, center, scale, clipped=own and features.numeric_transform == "robust",
+        _ranges.check_input_range(Xe, center, scale, clipped=own and features.numeric_transform == "robust",
                                     names=names)
         return Xe
 

@@ -2,7 +2,7 @@
 
 A leaf module (it imports nothing of skdeep's but the version, lazily), read by
 the estimator's pickling (``_base``), the safe format (``_persistence``), the
-all-or-nothing fit (``_transaction``), the divergence guard (``_numerics``) and
+all-or-nothing fit (``_transaction``), the divergence guard (``_engine/_guard``) and
 the engine's trainers (``_engine/_trainer``):
 
 * :func:`state_variables`: every variable a fit changes, in one fixed order

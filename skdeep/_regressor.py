@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 
 from ._base import BaseKerasEstimator
-from ._numerics import InTargetUnits
+from .metrics import InTargetUnits
 from ._targets import RegressorTargetEncoder
 
 

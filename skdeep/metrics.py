@@ -15,9 +15,10 @@ Examples
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import ops
 
-__all__ = ["get", "SparseF1Score"]
+__all__ = ["get", "InTargetUnits", "SparseF1Score"]
 
 
 @keras.saving.register_keras_serializable(package="skdeep")
@@ -157,3 +158,74 @@ def _keras_metric(metric: str):
     if isinstance(found, keras.metrics.Metric):
         return type(found).from_config({**found.get_config(), "name": metric})
     return keras.metrics.MeanMetricWrapper(found, name=metric)
+
+
+# Metrics of the difference y_pred - y_true only: the target's offset cancels, so
+# they are computed on scaled standardized values, which keeps every digit in float32.
+_OFFSET_FREE = (
+    keras.metrics.MeanAbsoluteError, keras.metrics.MeanSquaredError,
+    keras.metrics.RootMeanSquaredError, keras.metrics.LogCoshError,
+)
+
+
+@keras.saving.register_keras_serializable(package="skdeep")
+class InTargetUnits(keras.metrics.Metric):
+    """A regression metric read in target units while the network outputs standardized ones.
+
+    Offset-free metrics (MAE, MSE, RMSE, log-cosh) see standardized values times
+    ``scale``, so no digit is lost to a large offset in float32; ``R2Score``
+    depends on neither scale nor offset and sees the standardized values; any
+    other metric sees ``y * scale + mean``. The units are metric state (kept by
+    ``reset_state``), not config, so fits on data of another scale share a
+    compiled trainer.
+
+    Examples
+    --------
+    >>> m = InTargetUnits(keras.metrics.MeanAbsoluteError(name="mae"), mean=[1e9], scale=[1e6])
+    >>> m.update_state([[0.0]], [[0.5]])
+    >>> float(m.result())
+    500000.0
+    """
+
+    def __init__(self, metric, n_outputs=1, name=None, dtype=None, *, mean=None, scale=None):
+        if isinstance(metric, dict):
+            metric = keras.saving.deserialize_keras_object(metric)
+        super().__init__(name=name or metric.name, dtype=dtype or metric.dtype)
+        self.metric = metric
+        self.n_outputs = int(n_outputs if mean is None else np.size(mean))
+        shape, unit_dtype = (self.n_outputs,), metric.dtype
+        self.shift = self.add_variable(shape=shape, initializer="zeros", dtype=unit_dtype, name="shift")
+        self.factor = self.add_variable(shape=shape, initializer="ones", dtype=unit_dtype, name="factor")
+        # Metrics that create their state on the first update (R2Score) get it now: a
+        # stateless (JAX) epoch needs every variable before it starts.
+        zeros = np.zeros((1, self.n_outputs), dtype=unit_dtype)
+        metric.update_state(zeros, zeros)
+        metric.reset_state()
+        if mean is not None:
+            self.set_units(mean, scale)
+
+    def set_units(self, mean, scale) -> None:
+        """Read the metric in the units of a target with these column means and scales."""
+        if isinstance(self.metric, keras.metrics.R2Score):
+            return
+        self.factor.assign(np.ravel(scale).astype(self.factor.dtype))
+        if not isinstance(self.metric, _OFFSET_FREE):
+            self.shift.assign(np.ravel(mean).astype(self.shift.dtype))
+
+    def _to_target_units(self, y):
+        y = ops.cast(y, self.factor.dtype)
+        return y * self.factor + self.shift
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        return self.metric.update_state(
+            self._to_target_units(y_true), self._to_target_units(y_pred), sample_weight=sample_weight)
+
+    def result(self):
+        return self.metric.result()
+
+    def reset_state(self):
+        self.metric.reset_state()  # the units stay
+
+    def get_config(self):
+        return {"metric": keras.saving.serialize_keras_object(self.metric),
+                "n_outputs": self.n_outputs, "name": self.name, "dtype": self.dtype}

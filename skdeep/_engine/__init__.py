@@ -107,7 +107,7 @@ def train(
     """Train ``model`` (compiled, optimizer built) in place; return this call's history.
 
     ``on_divergence``: "raise", or "warn" to keep the best finite epoch's state
-    (:class:`skdeep._numerics.FiniteGuard`). ``distribution``: None, "auto" or a
+    (:class:`skdeep._engine._guard.FiniteGuard`). ``distribution``: None, "auto" or a
     device count, for data-parallel training (:mod:`._distributed`).
     """
     fit_kwargs = dict(fit_kwargs or {})

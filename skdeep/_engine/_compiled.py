@@ -14,8 +14,8 @@ import keras
 import numpy as np
 
 from .._chunks import in_chunks
-from .._numerics import FiniteGuard
 from . import _cache
+from ._guard import FiniteGuard
 from ._loop import fit_loop
 from ._trainer import copy_metric_state
 

@@ -14,7 +14,7 @@ import keras
 import numpy as np
 
 from .._chunks import dense
-from .._numerics import FiniteGuard
+from ._guard import FiniteGuard
 from ._shuffle import epoch_order
 
 

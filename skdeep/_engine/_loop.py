@@ -21,8 +21,8 @@ import scipy.sparse as sp
 
 from .._chunks import dense
 from .._config import get_config
-from .._numerics import check_finite
 from . import _cache
+from ._guard import check_finite
 from ._host import HOST_COPIES, StreamedRows
 from ._shuffle import epoch_order
 

@@ -67,7 +67,7 @@ def pad(a: np.ndarray, rows: int) -> np.ndarray:
 
 def copy_metric_state(dst: list, src: list) -> None:
     """Give ``dst`` (metrics made from ``src``'s configs) ``src``'s state: what is not config,
-    e.g. the target units of :class:`skdeep._numerics.InTargetUnits`."""
+    e.g. the target units of :class:`skdeep.metrics.InTargetUnits`."""
     for mine, given in zip(dst, src, strict=True):
         for d, s in zip(mine.variables, given.variables, strict=True):
             d.assign(s.value)

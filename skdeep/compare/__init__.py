@@ -21,6 +21,7 @@ from ._baselines import (
     default_models,
     describe_preprocessing,
     installed_libraries,
+    network_preprocessing,
 )
 from ._crossval import cross_validate_model, plan_comparison, ranked_table
 from ._significance import PairedTest, corrected_resampled_ttest
@@ -28,7 +29,7 @@ from ..plot._comparison import plot_comparison
 
 __all__ = [
     "MODEL_NAMES", "LabelEncoded", "PairedTest", "baseline_preprocessor", "categorical_frame", "compare",
-    "corrected_resampled_ttest", "default_models", "describe_preprocessing", "installed_libraries",
+    "corrected_resampled_ttest", "default_models", "describe_preprocessing", "installed_libraries", "network_preprocessing",
     "plot_comparison",
 ]
 

@@ -344,14 +344,35 @@ def describe_preprocessing(estimator: Any) -> str:
     steps = [s for _, s in estimator.steps[:-1]] if hasattr(estimator, "steps") else []
     final = estimator.steps[-1][1] if steps else estimator
     parts = [_describe(step) for step in steps]
-    own = getattr(final, "_own_preprocessing", None)
     inner = final.estimator if isinstance(final, LabelEncoded) else final
-    if callable(own):
-        parts.append(own())
+    if _is_skdeep_network(final):
+        parts.append(network_preprocessing(final))
     elif getattr(final, "categorical_features", None) == "from_dtype" or type(inner).__module__.split(".")[0] in (
             BOOSTING_LIBRARIES.values()):
         parts.append("native categoricals")
     return " + ".join(p for p in parts if p) or "none"
+
+
+def _is_skdeep_network(estimator: Any) -> bool:
+    from .._base import BaseKerasEstimator  # here: ``skdeep --help`` must not start Keras
+
+    return isinstance(estimator, BaseKerasEstimator)
+
+
+def network_preprocessing(estimator: Any) -> str:
+    """What a skdeep network does to ``X`` itself, in words, from its parameters.
+
+    Examples
+    --------
+    >>> from skdeep import KerasClassifier
+    >>> network_preprocessing(KerasClassifier())
+    'own: robust scaling + smooth clip, imputation, categorical embeddings'
+    >>> network_preprocessing(KerasClassifier(numeric_transform=None))
+    'own: no scaling, imputation, categorical embeddings'
+    """
+    scaling = {"robust": "robust scaling + smooth clip", "standard": "standardization",
+               None: "no scaling"}[estimator.numeric_transform]
+    return f"own: {scaling}, imputation, categorical embeddings"
 
 
 def _describe(step: Any) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import _columns as C
+from ..compare import network_preprocessing
 from . import _html as H
 from ._data import Dataset
 from ._words import cv_text, libraries_text, verdict_lines
@@ -150,7 +151,7 @@ def network_section(settings: Settings, explained: Explained, figure: str) -> st
              if hasattr(explained.model, "steps") else type(network).__name__)
     return ('<section id="network"><h2>Network</h2>'
             f"<p>{esc(settings.network_text())}. Pipeline: {esc(steps)} "
-            f"({esc(network._own_preprocessing())}).</p>"
+            f"({esc(network_preprocessing(network))}).</p>"
             + H.figure_html(figure, "drawing of the network's layers and units",
                             "Inputs (green), hidden units (blue) and outputs (red); "
                             "wide layers are drawn truncated.")

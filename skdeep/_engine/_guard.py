@@ -1,0 +1,94 @@
+"""The divergence guard: training stops with a clear error once the loss or a weight is not finite.
+
+After every epoch :func:`check_finite` (the compiled engine's loop) or
+:class:`FiniteGuard` (a callback, for ``keras.Model.fit``; with
+``on_divergence="warn"`` it keeps the best finite epoch's state instead)
+looks at the epoch's loss and the network's variables.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import keras
+import numpy as np
+from keras import ops
+from sklearn.exceptions import ConvergenceWarning
+
+from .._model_state import state_variables
+
+
+def divergence(epoch: int, logs: dict, variables) -> str | None:
+    """Why training has diverged after ``epoch`` (a sentence), or None while all is finite."""
+    loss = logs.get("loss")
+    if loss is not None and not np.isfinite(loss):
+        what = f"the loss is {loss}"
+    elif variables and not all(
+            # On the host: no backend ops to trace or cache (zero-copy for CPU arrays).
+            np.isfinite(ops.convert_to_numpy(v.value if isinstance(v, keras.Variable) else v)).all()
+            for v in variables):
+        what = "the network has non-finite weights"
+    else:
+        return None
+    return f"Training diverged at epoch {epoch + 1}: {what}"
+
+
+_ADVICE = "Standardize the features (e.g. StandardScaler in a Pipeline) or lower learning_rate."
+
+
+def check_finite(epoch: int, logs: dict, variables) -> None:
+    """Stop training, with a clear error, once the loss or a weight is not finite."""
+    reason = divergence(epoch, logs, variables)
+    if reason:
+        raise _diverged(reason)
+
+
+def _diverged(reason: str) -> ValueError:
+    return ValueError(f"{reason}. The model would predict NaN. {_ADVICE}")
+
+
+class FiniteGuard(keras.callbacks.Callback):
+    """Divergence after an epoch: raise (``on_divergence="raise"``) or keep the best finite state.
+
+    With ``"warn"``, the weights and optimizer state of the best finite epoch so
+    far (lowest ``val_loss``, or ``loss`` without validation) are kept on the
+    host; when an epoch diverges, training stops, a ``ConvergenceWarning`` says
+    so and that state is restored at the end of training (after any
+    ``EarlyStopping`` restore, so the optimizer's moments match the weights).
+    A fit whose first epoch diverges has no finite state to keep and raises.
+    """
+
+    def __init__(self, on_divergence: str = "raise"):
+        super().__init__()
+        self.on_divergence = on_divergence
+
+    def on_train_begin(self, logs=None):
+        self.best, self.best_epoch, self.state, self.diverged = np.inf, None, None, None
+
+    def _variables(self) -> list:
+        return state_variables(self.model)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        reason = divergence(epoch, logs, self.model.variables)
+        if reason is None:
+            if self.on_divergence == "warn":
+                score = logs.get("val_loss", logs.get("loss"))
+                if score is not None and np.isfinite(score) and score < self.best:
+                    self.best, self.best_epoch = float(score), epoch
+                    self.state = [np.array(ops.convert_to_numpy(v.value)) for v in self._variables()]
+            return
+        if self.on_divergence == "raise" or self.state is None:
+            raise _diverged(reason)
+        self.diverged = reason
+        self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.diverged is None:
+            return
+        for variable, value in zip(self._variables(), self.state, strict=True):
+            variable.assign(value)
+        warnings.warn(
+            f"{self.diverged}. Training stopped; the network keeps the weights of epoch "
+            f"{self.best_epoch + 1} (loss {self.best:.4g}), the best finite epoch. {_ADVICE}",
+            ConvergenceWarning, stacklevel=2)
