@@ -54,6 +54,9 @@ from ._trainer import Trainer
 
 
 _global_rng_lock = threading.RLock()
+# Batches whose rows are gathered at once in train_epoch: one gather (not one per batch) at the
+# cost of a copy of that many batches.
+_BATCHES_PER_GATHER = 64
 
 
 def _device_tensor(a: np.ndarray) -> torch.Tensor:
@@ -92,23 +95,31 @@ class TorchTrainer(Trainer):
         bs = self.batch_size
         for m in self.metrics:
             m.reset_state()
-        total = None
+        losses, sizes = [], []
         if self._fast is not None:
             self._fast.bind()
         for (x, y, sw), order in parts:
             index = torch.as_tensor(order.astype("int64"), device=x.device)
-            for start in range(0, len(order), bs):
-                rows = index[start : start + bs]
-                step = self._step(x[rows], y[rows], sw[rows])
-                total = step if total is None else total + step
+            # Rows gathered in the epoch's order a block of batches at a time (one gather per
+            # block, not per batch), so a batch is a view; a block bounds the extra memory.
+            block = bs * _BATCHES_PER_GATHER
+            for first in range(0, len(order), block):
+                rows = index[first : first + block]
+                xs, ys, sws = x[rows], y[rows], sw[rows]
+                for start in range(0, len(rows), bs):
+                    end = start + bs
+                    losses.append(self._step(xs[start:end], ys[start:end], sws[start:end]))
+                    sizes.append(min(end, len(rows)) - start)
+        # The epoch's loss: each batch's mean loss weighted by its rows, summed once on the host.
+        total = np.dot(torch.stack(losses).to(torch.float64).cpu().numpy(), np.asarray(sizes, dtype=np.float64))
         logs = {"loss": float(total) / n}
         logs.update({m.name: float(np.mean(keras.ops.convert_to_numpy(m.result()))) for m in self.metrics})
         return logs
 
     def _step(self, xb, yb, swb) -> torch.Tensor:
-        """One optimizer step, as ``keras.Model.fit``'s ``train_step`` on torch; the loss times the rows."""
+        """One optimizer step, as ``keras.Model.fit``'s ``train_step`` on torch; the batch's mean loss."""
         if self._fast is not None:
-            return self._fast(xb, yb, swb).to(torch.float64) * xb.shape[0]
+            return self._fast(xb, yb, swb)
         return self._keras_step(xb, yb, swb)
 
     def _keras_step(self, xb, yb, swb) -> torch.Tensor:
@@ -125,7 +136,7 @@ class TorchTrainer(Trainer):
             self.optimizer.apply([v.value.grad for v in variables], variables)
             for m in self.metrics:
                 m.update_state(yb, yp)  # compile(metrics=...) metrics are unweighted in Keras
-        return loss.detach().to(torch.float64) * xb.shape[0]
+        return loss.detach()
 
     # -- inference -----------------------------------------------------------
     def weights(self):
