@@ -36,7 +36,7 @@ from typing import Any
 from ..report._data import (  # noqa: F401
     BUNDLED, CATEGORICAL, TASKS, DatasetError, UnusableDataError, load_dataset,
 )
-from ..report._workflow import MODEL_ALIASES, Settings  # noqa: F401 - importable from here as before
+from ..report._settings import MODEL_ALIASES, Settings  # noqa: F401 - importable from here as before
 from ._errors import (
     EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, PROG, DataError, MissingDependency, UsageError,
 )

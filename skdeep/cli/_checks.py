@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..report._workflow import Settings, build_models, run_compare
+from ..report._settings import Settings
+from ..report._workflow import build_models, run_compare
 from ._errors import PROG, DataError, MissingDependency, UsageError
 
 # Rows a test fold needs: R² is undefined on one row, and ROC AUC needs both classes.

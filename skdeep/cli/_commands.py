@@ -11,7 +11,7 @@ import sys
 
 from ..report._data import load_dataset
 from ..report._words import cv_text, libraries_text, verdict_lines
-from ..report._workflow import Settings
+from ..report._settings import Settings
 from . import _checks
 from ._errors import EXIT_OK, PROG, UsageError
 from ._session import files_only_backend
@@ -63,7 +63,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from ..report._workflow import fit_and_explain
+    from ..report._explained import fit_and_explain
 
     _checks.need_explain_deps("explain")
     with files_only_backend():
@@ -115,7 +115,7 @@ def _load(args: argparse.Namespace):
 
 
 def _progress(args: argparse.Namespace, total: int, desc: str):
-    from ..report._workflow import Progress
+    from ..report._progress import Progress
 
     return Progress(total, desc, enabled=not args.quiet)
 

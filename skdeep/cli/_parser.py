@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from ..report._data import BUNDLED, CATEGORICAL, TASKS
-from ..report._workflow import MODEL_ALIASES, MODEL_NAMES, Settings
+from ..report._settings import MODEL_ALIASES, MODEL_NAMES, Settings
 from . import _commands
 from ._errors import PROG
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..report._workflow import Settings
+from ..report._settings import Settings
 
 
 def text_table(headers: list[str], rows: list[list[str]], numeric: list[bool], indent: str = "") -> str:

@@ -15,16 +15,10 @@ Examples
 
 from ._build import generate_report, write_report
 from ._data import BUNDLED, Dataset, DatasetError, UnusableDataError, load_dataset
-from ._workflow import (
-    MODEL_ALIASES,
-    Explained,
-    Progress,
-    RowExplanation,
-    Settings,
-    build_models,
-    fit_and_explain,
-    run_compare,
-)
+from ._explained import Explained, RowExplanation, fit_and_explain
+from ._progress import Progress
+from ._settings import MODEL_ALIASES, Settings
+from ._workflow import build_models, run_compare
 
 __all__ = [
     "BUNDLED",

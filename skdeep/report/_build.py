@@ -11,8 +11,11 @@ import numpy as np
 
 from . import _html as H
 from ._data import Dataset
+from ._explained import Explained, fit_and_explain
+from ._progress import Progress
 from ._sections import render
-from ._workflow import Explained, Progress, Settings, fit_and_explain, run_compare
+from ._settings import Settings
+from ._workflow import run_compare
 
 # Multiclass beeswarms are drawn one per class up to this many classes.
 MAX_BEESWARM_CLASSES = 3

@@ -18,8 +18,9 @@ from .. import _columns as C
 from ..compare import network_preprocessing
 from . import _html as H
 from ._data import Dataset
+from ._explained import Explained
+from ._settings import Settings
 from ._words import cv_text, libraries_text, verdict_lines
-from ._workflow import Explained, Settings
 
 esc = H.esc
 
