@@ -6,6 +6,6 @@ so collecting its doctests without the framework would be an import error, not a
 
 import importlib.util
 
-_ENGINES = {"torch": "skdeep/_engine/_torch.py", "jax": "skdeep/_engine/_jax.py"}
+_ENGINES = {"torch": "skdeep/_engine/_torch*.py", "jax": "skdeep/_engine/_jax.py"}
 
-collect_ignore = [path for module, path in _ENGINES.items() if importlib.util.find_spec(module) is None]
+collect_ignore_glob = [path for module, path in _ENGINES.items() if importlib.util.find_spec(module) is None]
