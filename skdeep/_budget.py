@@ -121,6 +121,8 @@ class CosineSchedule(keras.callbacks.Callback):
     Set per epoch, which both training engines honour.
     """
 
+    reads_model_state = False  # it only sets the rate: the engine need not copy weights out per epoch
+
     def __init__(self, initial: float, first_epoch: int, epochs: int):
         super().__init__()
         self.initial, self.first_epoch, self.epochs = float(initial), int(first_epoch), int(epochs)

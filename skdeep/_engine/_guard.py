@@ -9,6 +9,7 @@ looks at the epoch's loss and the network's variables.
 from __future__ import annotations
 
 import warnings
+from typing import Callable
 
 import keras
 import numpy as np
@@ -18,15 +19,28 @@ from sklearn.exceptions import ConvergenceWarning
 from .._model_state import state_variables
 
 
-def divergence(epoch: int, logs: dict, variables) -> str | None:
-    """Why training has diverged after ``epoch`` (a sentence), or None while all is finite."""
+def all_finite(variables) -> bool:
+    """Whether every floating value in ``variables`` (Keras variables or backend arrays) is finite.
+
+    On the host: no backend ops to trace or cache (zero-copy for CPU arrays).
+    """
+    for v in variables:
+        a = np.asarray(ops.convert_to_numpy(v.value if isinstance(v, keras.Variable) else v))
+        if np.issubdtype(a.dtype, np.floating) and not np.isfinite(a).all():
+            return False
+    return True
+
+
+def divergence(epoch: int, logs: dict, weights_finite: Callable[[], bool]) -> str | None:
+    """Why training has diverged after ``epoch`` (a sentence), or None while all is finite.
+
+    ``weights_finite()`` says whether the network's variables are finite; it is only
+    asked while the loss is.
+    """
     loss = logs.get("loss")
     if loss is not None and not np.isfinite(loss):
         what = f"the loss is {loss}"
-    elif variables and not all(
-            # On the host: no backend ops to trace or cache (zero-copy for CPU arrays).
-            np.isfinite(ops.convert_to_numpy(v.value if isinstance(v, keras.Variable) else v)).all()
-            for v in variables):
+    elif not weights_finite():
         what = "the network has non-finite weights"
     else:
         return None
@@ -36,9 +50,9 @@ def divergence(epoch: int, logs: dict, variables) -> str | None:
 _ADVICE = "Standardize the features (e.g. StandardScaler in a Pipeline) or lower learning_rate."
 
 
-def check_finite(epoch: int, logs: dict, variables) -> None:
+def check_finite(epoch: int, logs: dict, weights_finite: Callable[[], bool]) -> None:
     """Stop training, with a clear error, once the loss or a weight is not finite."""
-    reason = divergence(epoch, logs, variables)
+    reason = divergence(epoch, logs, weights_finite)
     if reason:
         raise _diverged(reason)
 
@@ -70,7 +84,7 @@ class FiniteGuard(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        reason = divergence(epoch, logs, self.model.variables)
+        reason = divergence(epoch, logs, lambda: all_finite(self.model.variables))
         if reason is None:
             if self.on_divergence == "warn":
                 score = logs.get("val_loss", logs.get("loss"))

@@ -49,6 +49,16 @@ def chunk_rows(data, batch_size: int) -> int | None:
     return max(batch_size, budget_rows // batch_size * batch_size)
 
 
+def reads_model_state(callback) -> bool:
+    """Whether ``callback`` may read the model's weights or optimizer state after an epoch.
+
+    Any callback may, so the loop copies them into the model after every epoch, unless
+    every callback declares ``reads_model_state = False`` (skdeep's learning-rate schedule
+    only sets the rate): the copy costs a few milliseconds, more than a small epoch's steps.
+    """
+    return getattr(callback, "reads_model_state", True)
+
+
 def epoch_parts(trainer, data, resident, chunk, perm):
     """``(device arrays, row order)`` pairs covering one epoch's permutation."""
     if resident is not None:
@@ -69,6 +79,7 @@ class Run:
     seed: int
     callbacks: keras.callbacks.CallbackList
     sync_rate: bool  # a callback may change the learning rate on the model
+    sync_state: bool  # a callback may read the model's weights or optimizer state
     check: bool  # raise on divergence here (else a FiniteGuard callback decides)
     chunk: int | None = None
     resident: tuple | None = None
@@ -80,7 +91,7 @@ def fit_loop(trainer, model, data, *, epochs, initial_epoch, callbacks, verbose,
     """Train ``model`` through ``trainer`` for ``epochs`` epochs; return the history dict."""
     trainer.load(model)
     n = data.x.shape[0]
-    run = Run(trainer, model, data, seed, check=check,
+    run = Run(trainer, model, data, seed, check=check, sync_state=any(map(reads_model_state, callbacks)),
               sync_rate=bool(callbacks) and not isinstance(model.optimizer.get_config()["learning_rate"], dict),
               callbacks=keras.callbacks.CallbackList(
                   list(callbacks), add_history=False, add_progbar=False, model=model,
@@ -112,8 +123,8 @@ def run_single_epoch(run: Run, epoch: int) -> dict[str, float]:
     trainer.begin_epoch(run.seed, epoch)
     logs = trainer.train_epoch(epoch_parts(trainer, data, run.resident, run.chunk, epoch_order(run.seed, epoch, n)), n)
     if run.check:
-        check_finite(epoch, logs, [v for vs in trainer.weights() for v in vs])
-    if run.callbacks.callbacks:
+        check_finite(epoch, logs, trainer.weights_finite)
+    if run.sync_state:
         trainer.store(model)  # the hooks see this epoch's weights and optimizer state
     if data.validation is not None:
         run.callbacks.on_test_begin()  # as fit's validation pass does (TensorBoard logs there)

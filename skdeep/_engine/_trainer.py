@@ -12,6 +12,7 @@ talks to a trainer through these methods only:
 ``begin_epoch(seed, e)``  before epoch ``e``'s steps (optional; torch seeds dropout)
 ``train_epoch(parts, n)`` one epoch over ``(device arrays, row order)`` parts
 ``weights()``             ``(trainable, non_trainable)`` current values
+``weights_finite()``      whether they are all finite (optional; on the host by default)
 ``store(model)``          copy the trained weights and optimizer state back
 ``forward_function(t)``   (static) compiled ``(tv, ntv, x) -> (outputs, reg)``
 ``own_forward(model)``    (static) a compiled ``x -> outputs`` reading ``model``
@@ -40,6 +41,7 @@ import numpy as np
 
 from .._chunks import row_slices
 from .._state import seeded
+from ._guard import all_finite
 
 
 def template(model: keras.Model) -> keras.Model:
@@ -115,6 +117,13 @@ class Trainer(abc.ABC):
     @abc.abstractmethod
     def weights(self) -> tuple[list, list]:
         """The current ``(trainable, non_trainable)`` values, as ``forward_function`` takes them."""
+
+    def weights_finite(self) -> bool:
+        """Whether every current weight is finite (the divergence guard asks after each epoch).
+
+        On the host here; a backend may answer in one compiled call.
+        """
+        return all_finite(v for vs in self.weights() for v in vs)
 
     # -- training ------------------------------------------------------------
     def begin_epoch(self, seed: int, epoch: int) -> None:
