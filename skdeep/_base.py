@@ -22,7 +22,7 @@ from ._chunks import dense
 from ._engine import _host
 from ._features import FeatureEncoder, categorical_columns, from_polars, has_temporal_columns
 from ._params import (
-    DEFAULT_DROPOUT, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER, DEFAULT_PATIENCE,
+    DEFAULT_DROPOUT, DEFAULT_EMBEDDING, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER, DEFAULT_PATIENCE,
     PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, check_routed, check_values, is_routed, routed,
 )
 from ._splits import stratified_split
@@ -56,7 +56,7 @@ class BaseKerasEstimator(BaseEstimator):
         callbacks=None,
         categorical_features="from_dtype",
         numeric_transform="robust",
-        numeric_embedding="periodic",
+        numeric_embedding=DEFAULT_EMBEDDING,
         n_ensemble=1,
         random_state=None,
         verbose=0,
@@ -225,8 +225,10 @@ class BaseKerasEstimator(BaseEstimator):
                     "X has missing values. The built-in network imputes them; with your own model, "
                     "impute them first (e.g. SimpleImputer in a Pipeline).")
             encoder = self._make_target_encoder().fit(y, **self._encoder_fit_kwargs(classes, sw))
-            model = self._build(features, encoder, seed)
+            shape = _budget.auto_network(len(sw), self.hidden_layer_sizes, self.numeric_embedding)
+            model = self._build(features, encoder, seed, shape)
             self._seed_, self.feature_encoder_, self.target_encoder_, self.model_ = seed, features, encoder, model
+            self.hidden_layer_sizes_, self.numeric_embedding_ = shape["hidden_layer_sizes"], shape["numeric_embedding"]
             self.history_, self.n_iter_ = {}, 0
         # Sized for every call (a warm-start fit may set other epochs or see other rows).
         self.budget_ = _budget.resolve(len(sw), batch_size=self.batch_size, epochs=self.epochs,
@@ -264,8 +266,8 @@ class BaseKerasEstimator(BaseEstimator):
     def _encoder_fit_kwargs(self, classes, sample_weight) -> dict:
         return {}
 
-    def _build(self, features: FeatureEncoder, enc, seed: int):
-        params = self.get_params(deep=False)
+    def _build(self, features: FeatureEncoder, enc, seed: int, shape: dict):
+        params = {**self.get_params(deep=False), **shape}  # "auto" sizes resolved for this data
         n_features = len(features.numeric_) + len(features.categorical_)
         meta = {
             "n_features_in": n_features, "n_outputs": enc.n_outputs_, "task": enc.task_,

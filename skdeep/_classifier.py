@@ -13,7 +13,7 @@ from ._compat import Interval, StrOptions
 from ._compile import DEFAULT_LOSS, wants_one_hot
 from ._compile import loss_name as _loss_name
 from ._params import (
-    DEFAULT_DROPOUT, DEFAULT_HIDDEN, DEFAULT_LABEL_SMOOTHING, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER,
+    DEFAULT_DROPOUT, DEFAULT_EMBEDDING, DEFAULT_HIDDEN, DEFAULT_LABEL_SMOOTHING, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER,
     DEFAULT_PATIENCE,
 )
 from ._targets import ClassifierTargetEncoder
@@ -36,9 +36,10 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         ``output_activation``, ``categorical_features``, ``n_categories``, the
         network parameters below, and ``model__<name>`` parameters. A
         ``keras.Model`` is cloned (fresh weights) at every fit.
-    hidden_layer_sizes : int or tuple of int, default=(256, 256)
+    hidden_layer_sizes : int, tuple of int or "auto", default="auto"
         Units of each hidden Dense layer; ``()`` with ``numeric_transform=None`` and
-        ``numeric_embedding=None`` gives a perceptron.
+        ``numeric_embedding=None`` gives a perceptron. "auto": ``(256, 256)`` from
+        500 training rows, ``(128, 128)`` below (``hidden_layer_sizes_`` says which).
     activation : str or callable, default="relu"
         Activation of the hidden layers (any Keras activation).
     dropout : float, default=0.1
@@ -96,8 +97,9 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     numeric_transform : {"robust", "standard"} or None, default="robust"
         Scaling of numeric columns inside the network: median / IQR with a smooth
         clip to +-3, mean / standard deviation, or none. Missing values are imputed.
-    numeric_embedding : {"periodic"} or None, default="periodic"
-        Periodic embeddings of numeric columns (PLR), or none.
+    numeric_embedding : {"periodic", "auto"} or None, default="auto"
+        Periodic embeddings of numeric columns (PLR), or none. "auto": periodic from
+        500 training rows, none below (``numeric_embedding_`` says which).
     n_ensemble : int, default=1
         Members of a TabM-style parameter-efficient ensemble (shared hidden layers,
         per-member input adapters and output heads; predictions averaged).
@@ -150,6 +152,10 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         Column roles, categories and the statistics of the numeric columns.
     budget_ : Budget
         The batch size, epochs, early stopping and validation split this fit used.
+    hidden_layer_sizes_ : int or tuple of int
+        The hidden layers built (``hidden_layer_sizes`` with "auto" resolved).
+    numeric_embedding_ : str or None
+        The numeric embedding built (``numeric_embedding`` with "auto" resolved).
 
     See Also
     --------
@@ -192,7 +198,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         label_smoothing=DEFAULT_LABEL_SMOOTHING,
         categorical_features="from_dtype",
         numeric_transform="robust",
-        numeric_embedding="periodic",
+        numeric_embedding=DEFAULT_EMBEDDING,
         n_ensemble=1,
         random_state=None,
         verbose=0,

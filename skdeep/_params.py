@@ -15,7 +15,8 @@ import numpy as np
 from ._compat import HasMethods, Interval, StrOptions
 
 # The default recipe (see docs/estimators.md and benchmarks/TABULAR.md for the measurements).
-DEFAULT_HIDDEN = (256, 256)
+DEFAULT_HIDDEN = "auto"  # sized to the data: skdeep._budget.auto_network
+DEFAULT_EMBEDDING = "auto"
 DEFAULT_DROPOUT = 0.1
 DEFAULT_OPTIMIZER = "adamw"
 DEFAULT_LEARNING_RATE = 0.001
@@ -27,7 +28,7 @@ ROUTE_PREFIXES = ("model", "optimizer", "loss", "fit", "compile")
 
 PARAMETER_CONSTRAINTS: dict[str, list] = {
     "model": [None, callable],  # a build function, or a keras.Model (callable too)
-    "hidden_layer_sizes": [Interval(Integral, 1, None, closed="left"), "array-like"],
+    "hidden_layer_sizes": [Interval(Integral, 1, None, closed="left"), "array-like", StrOptions({"auto"})],
     "activation": [str, callable],
     "dropout": [Interval(Real, 0, 1, closed="left")],
     "l2": [Interval(Real, 0, None, closed="left")],
@@ -45,7 +46,7 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "callbacks": [list, tuple, None],
     "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
     "numeric_transform": [StrOptions({"robust", "standard"}), None],
-    "numeric_embedding": [StrOptions({"periodic"}), None],
+    "numeric_embedding": [StrOptions({"periodic", "auto"}), None],
     "n_ensemble": [Interval(Integral, 1, None, closed="left")],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
@@ -68,6 +69,8 @@ def check_values(params: dict[str, Any]) -> None:
     ValueError: hidden_layer_sizes must be positive integers, got (2.5,).
     """
     sizes = params.get("hidden_layer_sizes", ())
+    if isinstance(sizes, str):
+        sizes = ()  # "auto" (the constraints allow no other string)
     as_tuple = (sizes,) if isinstance(sizes, Integral) else tuple(np.ravel(np.asarray(sizes, dtype=object)))
     if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in as_tuple):
         raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes!r}.")

@@ -47,6 +47,8 @@ warm_start, engine, distribution, on_divergence, dtype
     target_encoder_ : RegressorTargetEncoder
     feature_encoder_ : FeatureEncoder
     budget_ : Budget
+    hidden_layer_sizes_ : int or tuple of int
+    numeric_embedding_ : str or None
 
     See Also
     --------

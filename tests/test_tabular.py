@@ -50,7 +50,7 @@ def test_mixed_frame_goes_straight_in():
 
 def test_layer_encodes_categories_by_cardinality():
     X, y = mixed_frame()
-    clf = KerasClassifier(**FAST).fit(X, y)
+    clf = KerasClassifier(**FAST, numeric_embedding="periodic").fit(X, y)  # "auto" has none below 500 rows
     layer = clf.model_.get_layer("tabular_input")
     assert isinstance(layer, TabularInput)
     assert layer.n_categories == [3, 30]
@@ -207,6 +207,20 @@ def test_auto_budget():
     assert (monitored.early_stopping, monitored.validation_split) == (True, 0.0)  # on the training loss
     fixed = resolve(10_000, batch_size=64, epochs=7, early_stopping=False, validation_split=0.2)
     assert (fixed.batch_size, fixed.epochs, fixed.early_stopping, fixed.validation_split) == (64, 7, False, 0.2)
+
+
+@pytest.mark.parametrize("n, hidden, embedding", [(499, (128, 128), None), (500, (256, 256), "periodic")])
+def test_auto_network_is_sized_to_the_rows(n, hidden, embedding):
+    """Below 500 rows the default network is narrower and has no periodic embedding (issue 18)."""
+    X, y = mixed_frame(n=n)
+    clf = KerasClassifier(epochs=1, random_state=0).fit(X, y)
+    assert (clf.hidden_layer_sizes_, clf.numeric_embedding_) == (hidden, embedding)
+    assert [clf.model_.get_layer(f"hidden_{i}").units for i in (1, 2)] == list(hidden)
+    assert clf.model_.get_layer("tabular_input").periodic is (embedding == "periodic")
+    assert clf.get_params()["hidden_layer_sizes"] == "auto"  # the parameter itself is left as given
+    # A given value is used as it is, whatever the rows.
+    given = KerasClassifier(epochs=1, random_state=0, hidden_layer_sizes=(8,), numeric_embedding="periodic").fit(X, y)
+    assert (given.hidden_layer_sizes_, given.numeric_embedding_) == ((8,), "periodic")
 
 
 def test_defaults_stop_early_and_decay_the_learning_rate():

@@ -1,0 +1,108 @@
+"""Which network the default should build below 500 rows (issue 18).
+
+Without early stopping (below 500 training rows) the default recipe ran a 256x256
+network over periodic numeric embeddings for its whole step budget. Here the
+selection half of ``benchmarks/tabular.py`` is subsampled to ``--rows`` rows (two
+random draws per data set, so 20 cases), and four networks are cross-validated
+(5-fold, the same folds for all): the full recipe, without the periodic
+embedding, narrower (128x128), and both. Each is ranked per case on the main
+metric (ROC AUC or R²); the table gives the average rank, the median fit time
+per fold and how often each beats the full recipe.
+
+Usage::
+
+    python benchmarks/small_data.py              # 400 rows, prints the table (cached in small_data.json)
+    python benchmarks/small_data.py --rows 1000  # early stopping on from 500 rows: the full recipe wins there
+    python benchmarks/small_data.py --table      # only print the table from the cache
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+import warnings
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / "small_data.json"
+
+VARIANTS = {
+    "full recipe (256x256, periodic)": {"hidden_layer_sizes": (256, 256), "numeric_embedding": "periodic"},
+    "256x256, no embedding": {"hidden_layer_sizes": (256, 256), "numeric_embedding": None},
+    "128x128, periodic": {"hidden_layer_sizes": (128, 128), "numeric_embedding": "periodic"},
+    "128x128, no embedding": {"hidden_layer_sizes": (128, 128), "numeric_embedding": None},
+}
+FULL = next(iter(VARIANTS))
+
+
+def run(rows: int, seeds=(0, 1)) -> dict:
+    from sklearn.model_selection import KFold, StratifiedKFold, cross_validate
+
+    from skdeep import KerasClassifier, KerasRegressor
+    from skdeep.compare import categorical_frame
+    from tabular import DATASETS, MAIN_METRIC, load
+
+    results = {}
+    for name in (n for n, d in DATASETS.items() if d[4] == "selection"):
+        X, y, task = load(name)
+        X = categorical_frame(X)
+        classify = task == "classification"
+        for seed in seeds:
+            idx = np.random.default_rng(seed).choice(len(X), size=min(rows, len(X)), replace=False)
+            Xs, ys = X.iloc[idx].reset_index(drop=True), y[idx]
+            cv = (StratifiedKFold if classify else KFold)(5, shuffle=True, random_state=0)
+            for variant, params in VARIANTS.items():
+                est = (KerasClassifier if classify else KerasRegressor)(random_state=0, **params)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    r = cross_validate(est, Xs, ys, cv=cv, scoring=MAIN_METRIC[task])
+                results[f"{name}|{seed}|{variant}"] = [float(np.mean(r["test_score"])), float(np.median(r["fit_time"]))]
+                print(name, seed, variant, *np.round(results[f"{name}|{seed}|{variant}"], 4), flush=True)
+    return results
+
+
+def table(results: dict) -> str:
+    from scipy.stats import rankdata
+
+    cases = defaultdict(dict)
+    for key, value in results.items():
+        name, seed, variant = key.split("|")
+        cases[(name, seed)][variant] = value
+    present = [v for v in VARIANTS if all(v in scores for scores in cases.values())]
+    ranks, times, beats = defaultdict(list), defaultdict(list), defaultdict(int)
+    for scores in cases.values():
+        for variant, rank in zip(present, rankdata([-scores[v][0] for v in present], method="min")):
+            ranks[variant].append(rank)
+            times[variant].append(scores[variant][1])
+            beats[variant] += scores[variant][0] > scores[FULL][0]
+    lines = ["| network | average rank | median fit per fold | better than the full recipe |", "|---|---|---|---|"]
+    for v in present:
+        lines.append(f"| {v} | {np.mean(ranks[v]):.2f} | {np.median(times[v]):.2f} s | "
+                     f"{beats[v]}/{len(ranks[v])} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=400)
+    ap.add_argument("--table", action="store_true", help="only print the table from the cache")
+    args = ap.parse_args(argv)
+    cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
+    key = str(args.rows)
+    if not args.table:
+        t0 = time.perf_counter()
+        cache[key] = run(args.rows)
+        CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
+        print(f"{time.perf_counter() - t0:.0f} s")
+    print(f"{args.rows} rows:\n{table(cache[key])}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
