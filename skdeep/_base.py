@@ -212,7 +212,7 @@ class BaseKerasEstimator(BaseEstimator):
     @_transaction.all_or_nothing  # a fit that raises or is interrupted changes nothing
     @_state.keras_names_kept()  # flat memory over many fits; the user's next auto-names unchanged
     @_state.tensorflow_left_unloaded()  # on JAX or torch, Keras never imports TensorFlow for a fit
-    def _fit(self, X, y, sample_weight, *, reset: bool, epochs: int | None, classes=None):
+    def _fit(self, X, y, sample_weight, *, reset: bool, epochs: int | None, classes=None, stream: bool = False):
         self._check_params()
         X, y = self._validate_X(X, y, reset=reset)
         sw = self._sample_weight(sample_weight, X, y)
@@ -225,7 +225,8 @@ class BaseKerasEstimator(BaseEstimator):
                     "X has missing values. The built-in network imputes them; with your own model, "
                     "impute them first (e.g. SimpleImputer in a Pipeline).")
             encoder = self._make_target_encoder().fit(y, **self._encoder_fit_kwargs(classes, sw))
-            shape = _budget.auto_network(len(sw), self.hidden_layer_sizes, self.numeric_embedding)
+            # partial_fit (stream=True) sees one chunk of data of unknown length: sized for large data.
+            shape = _budget.auto_network(None if stream else len(sw), self.hidden_layer_sizes, self.numeric_embedding)
             model = self._build(features, encoder, seed, shape)
             self._seed_, self.feature_encoder_, self.target_encoder_, self.model_ = seed, features, encoder, model
             self.hidden_layer_sizes_, self.numeric_embedding_ = shape["hidden_layer_sizes"], shape["numeric_embedding"]

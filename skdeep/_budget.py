@@ -110,8 +110,10 @@ def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_sp
     return Budget(int(batch_size), int(epochs), bool(early_stopping), float(validation_split))
 
 
-def auto_network(n_samples: int, hidden_layer_sizes, numeric_embedding) -> dict:
+def auto_network(n_samples: int | None, hidden_layer_sizes, numeric_embedding) -> dict:
     """The network's ``"auto"`` sizes for ``n_samples`` training rows; other values as given.
+
+    ``n_samples=None`` (``partial_fit``: the stream's length is unknown) sizes for large data.
 
     Examples
     --------
@@ -119,10 +121,12 @@ def auto_network(n_samples: int, hidden_layer_sizes, numeric_embedding) -> dict:
     {'hidden_layer_sizes': (128, 128), 'numeric_embedding': None}
     >>> auto_network(5000, "auto", "auto")
     {'hidden_layer_sizes': (256, 256), 'numeric_embedding': 'periodic'}
+    >>> auto_network(None, "auto", "auto")["numeric_embedding"]
+    'periodic'
     >>> auto_network(400, (32,), "periodic")
     {'hidden_layer_sizes': (32,), 'numeric_embedding': 'periodic'}
     """
-    small = n_samples < SMALL_DATA_ROWS
+    small = n_samples is not None and n_samples < SMALL_DATA_ROWS
     if isinstance(hidden_layer_sizes, str):  # "auto": the constraints allow no other string
         hidden_layer_sizes = SMALL_HIDDEN if small else HIDDEN
     if numeric_embedding == "auto":

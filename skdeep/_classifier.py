@@ -153,9 +153,10 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     budget_ : Budget
         The batch size, epochs, early stopping and validation split this fit used.
     hidden_layer_sizes_ : int or tuple of int
-        The hidden layers built (``hidden_layer_sizes`` with "auto" resolved).
+        ``hidden_layer_sizes`` with "auto" resolved: what the built-in network (or a build
+        function asking for it) got; sized by the first fit's rows, for large data by ``partial_fit``.
     numeric_embedding_ : str or None
-        The numeric embedding built (``numeric_embedding`` with "auto" resolved).
+        ``numeric_embedding`` with "auto" resolved, likewise.
 
     See Also
     --------
@@ -240,7 +241,8 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
             All labels that will ever appear; needed on the first call when it
             does not see every class.
         """
-        return self._fit(X, y, sample_weight, reset=not hasattr(self, "model_"), epochs=1, classes=classes)
+        return self._fit(X, y, sample_weight, reset=not hasattr(self, "model_"), epochs=1, classes=classes,
+                         stream=True)
 
     def _make_target_encoder(self):
         if self.loss is None:

@@ -69,7 +69,7 @@ warm_start, engine, distribution, on_divergence, dtype
 
     def partial_fit(self, X, y, sample_weight=None):
         """Train one epoch, keeping the weights and optimizer state of earlier calls."""
-        return self._fit(X, y, sample_weight, reset=not hasattr(self, "model_"), epochs=1)
+        return self._fit(X, y, sample_weight, reset=not hasattr(self, "model_"), epochs=1, stream=True)
 
     def initialize(self, X, y):
         """Build and compile the network for ``(X, y)`` without training it."""

@@ -224,6 +224,26 @@ def test_search_with_the_default_recipe_compiles_its_epoch_once():
         assert trainer.traces["epoch"] == 1 and trainer.traces["tail"] <= 2  # a short last batch: one per size
 
 
+def test_weights_finite_sees_one_non_finite_weight(data):
+    """The divergence guard's check (one compiled call on TensorFlow) reads the trainer's weights as they are."""
+    X, y = data
+    skdeep.clear_cache()
+    clf = KerasClassifier(hidden_layer_sizes=(8,), epochs=1, random_state=0).fit(X, y)
+    (trainer,) = _cache._trainers.values()
+    trainer.load(clf.model_)
+    assert trainer.weights_finite()
+    kernel = clf.model_.get_layer("hidden_1").kernel
+    value = np.array(keras.ops.convert_to_numpy(kernel))
+    value[3, 2] = np.inf
+    kernel.assign(value)
+    trainer.load(clf.model_)
+    assert not trainer.weights_finite()
+    value[3, 2] = 0.0
+    kernel.assign(value)
+    trainer.load(clf.model_)
+    assert trainer.weights_finite()
+
+
 def test_clear_cache_empties_every_cache(data):
     X, y = data
     clf = KerasClassifier(hidden_layer_sizes=(8,), epochs=1, random_state=0).fit(X, y)

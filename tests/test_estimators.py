@@ -179,7 +179,9 @@ def test_partial_fit_continues_training(cancer):
     X, y = cancer
     X = StandardScaler().fit_transform(X)
     # a constant rate: partial_fit trains one epoch at a time, with no schedule over "the fit"
-    clf = KerasClassifier(hidden_layer_sizes=(16,), random_state=0, learning_rate_schedule=None)
+    # The embedding given: "auto" sizes a fit by its rows but partial_fit for large data.
+    clf = KerasClassifier(hidden_layer_sizes=(16,), numeric_embedding="periodic", random_state=0,
+                          learning_rate_schedule=None)
     clf.partial_fit(X, y, classes=[0, 1])
     first = clf.model_.get_layer("hidden_1").get_weights()
     for _ in range(4):
@@ -189,7 +191,8 @@ def test_partial_fit_continues_training(cancer):
     assert int(clf.model_.optimizer.iterations) == 5 * int(np.ceil(len(X) / 32))
     assert not np.allclose(first[0], clf.model_.get_layer("hidden_1").get_weights()[0])
     # Five partial_fit calls are five epochs of one fit.
-    full = KerasClassifier(hidden_layer_sizes=(16,), random_state=0, epochs=5, learning_rate_schedule=None).fit(X, y)
+    full = KerasClassifier(hidden_layer_sizes=(16,), numeric_embedding="periodic", random_state=0, epochs=5,
+                           learning_rate_schedule=None).fit(X, y)
     np.testing.assert_allclose(full.history_["loss"], clf.history_["loss"], rtol=1e-5)
 
 

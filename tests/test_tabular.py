@@ -223,6 +223,14 @@ def test_auto_network_is_sized_to_the_rows(n, hidden, embedding):
     assert (given.hidden_layer_sizes_, given.numeric_embedding_) == ((8,), "periodic")
 
 
+def test_partial_fit_builds_the_large_data_network_from_a_small_first_chunk():
+    """A stream's length is unknown at its first chunk: "auto" does not read it as small data."""
+    X, y = mixed_frame(n=100)
+    clf = KerasClassifier(random_state=0).partial_fit(X, y, classes=[0, 1])
+    assert (clf.hidden_layer_sizes_, clf.numeric_embedding_) == ((256, 256), "periodic")
+    assert KerasClassifier(epochs=1, random_state=0).fit(X, y).hidden_layer_sizes_ == (128, 128)
+
+
 def test_defaults_stop_early_and_decay_the_learning_rate():
     X, y = mixed_frame(n=800)
     clf = KerasClassifier(hidden_layer_sizes=(16,), random_state=0).fit(X, y)

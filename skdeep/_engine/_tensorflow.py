@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import weakref
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -50,9 +51,9 @@ class TFTrainer(Trainer):
     def weights_finite(self) -> bool:
         """One compiled call over the template's float variables (~40 host copies otherwise)."""
         if self._finite is None:
-            values = [v.value for v in self.model.variables if v.dtype in ("float16", "bfloat16", "float32", "float64")]
-            self._finite = tf.function(
-                lambda: tf.reduce_all(tf.stack([tf.constant(True)] + [tf.reduce_all(tf.math.is_finite(v)) for v in values]))
+            values = [v.value for v in self.model.variables if keras.backend.is_float_dtype(v.dtype)]
+            self._finite = tf.function(  # reads the variables as they are at each call
+                lambda: tf.reduce_all([tf.constant(True)] + [tf.reduce_all(tf.math.is_finite(v)) for v in values])
             ).get_concrete_function()
         return bool(self._finite())
 
