@@ -12,7 +12,6 @@ from typing import Any
 
 import keras
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, validate_data
@@ -20,7 +19,7 @@ from sklearn.utils.validation import check_consistent_length, check_is_fitted, v
 from . import _budget, _compat, _compile, _engine, _model_state, _network, _ranges, _state, _transaction
 from ._chunks import dense
 from ._engine import _host
-from ._features import FeatureEncoder, categorical_columns, from_polars, has_temporal_columns
+from ._features import FeatureEncoder, from_polars, non_numeric_error, reads_columns
 from ._params import (
     DEFAULT_DROPOUT, DEFAULT_EMBEDDING, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER, DEFAULT_PATIENCE,
     PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, check_routed, check_values, is_routed, routed,
@@ -141,7 +140,7 @@ class BaseKerasEstimator(BaseEstimator):
             return _host.validate(self, X, y, reset=reset, y_numeric=self._task_family == "regression")
         with_y = not (isinstance(y, str) and y == "no_validation")
         y_kwargs = dict(multi_output=True, y_numeric=self._task_family == "regression")
-        if self._reads_frame(X, reset):
+        if reads_columns(X, self.categorical_features, None if reset else self.feature_encoder_):
             validate_data(self, X, skip_check_array=True, reset=reset)
             if X.shape[0] == 0:
                 raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
@@ -159,23 +158,8 @@ class BaseKerasEstimator(BaseEstimator):
             return validate_data(self, X, y, **y_kwargs, **kwargs)
         except ValueError as exc:
             if "could not convert string to float" in str(exc):
-                raise ValueError(
-                    f"X contains non-numeric values ({exc}). Pass a pandas DataFrame (its text and "
-                    "category columns are encoded by the network) or name them in categorical_features."
-                ) from exc
+                raise non_numeric_error(exc) from exc
             raise
-
-    def _reads_frame(self, X, reset: bool) -> bool:
-        """Whether the feature encoder reads ``X``'s columns itself (categorical or temporal ones)."""
-        if has_temporal_columns(X):
-            return True
-        if not reset:
-            return len(self.feature_encoder_.categorical_) > 0
-        if not hasattr(X, "shape") or len(getattr(X, "shape", ())) != 2 or sp.issparse(X):
-            return False
-        if not isinstance(X, pd.DataFrame) and isinstance(self.categorical_features, str):
-            return False
-        return len(categorical_columns(X, self.categorical_features)) > 0
 
     def _sample_weight(self, sample_weight, X, y) -> np.ndarray:
         sw = _compat.check_sample_weight(sample_weight, X, dtype=self.dtype, ensure_non_negative=True)
@@ -219,7 +203,7 @@ class BaseKerasEstimator(BaseEstimator):
         if reset:
             # Build everything first, assign last: a failed refit keeps the fitted state.
             seed = _state.draw_seed(self.random_state)
-            features = FeatureEncoder(self.categorical_features, self.numeric_transform).fit(X, sw)
+            features = FeatureEncoder(self.categorical_features, self.numeric_transform, self.dtype).fit(X, sw)
             if self.model is not None and len(features.missing_):
                 raise ValueError(
                     "X has missing values. The built-in network imputes them; with your own model, "
@@ -236,9 +220,7 @@ class BaseKerasEstimator(BaseEstimator):
                                        early_stopping=self.early_stopping, validation_split=self.validation_split,
                                        can_hold_out=not self.feature_encoder_.streamed_)
         Xe = self._network_input(X)
-        y_enc = self.target_encoder_.transform(y)
-        if y_enc.dtype.kind == "f":
-            y_enc = y_enc.astype(self.dtype, copy=False)
+        y_enc = self.target_encoder_.transform(y)  # floats in the network's dtype
         if epochs == 0:  # initialize(): built and compiled, not trained
             return self
         data = self._train_data(Xe, y_enc, sw, y)
@@ -368,7 +350,7 @@ class BaseKerasEstimator(BaseEstimator):
         they are).
         """
         features = self.feature_encoder_
-        Xe = _as_matrix(features.transform(X), self.dtype)
+        Xe = features.transform(X)  # in the network's dtype, converted once (or not at all)
         names = getattr(self, "feature_names_in_", None)
         if sp.issparse(Xe) and np.isnan(Xe.data).any():
             csr = Xe.tocsr()
@@ -415,11 +397,3 @@ def _head_task(enc) -> str:
 
 _MLP_PARAMS = ("hidden_layer_sizes", "activation", "dropout", "l2", "batch_normalization", "numeric_embedding",
                "n_ensemble", "dtype")
-
-
-def _as_matrix(Xe, dtype):
-    """The network's input in ``dtype``; sparse and streamed rows stay as they are (read per chunk)."""
-    if not isinstance(Xe, (np.ndarray, pd.DataFrame)):
-        return Xe
-    with np.errstate(over="ignore"):  # beyond the dtype's range: infinite, refused by name after the cast
-        return np.asarray(Xe, dtype=dtype)

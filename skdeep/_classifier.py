@@ -247,8 +247,8 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     def _make_target_encoder(self):
         if self.loss is None:
             # Keras's sparse cross-entropy has no label smoothing: smooth one-hot targets instead.
-            return ClassifierTargetEncoder(one_hot="multiclass" if self.label_smoothing else False)
-        return ClassifierTargetEncoder(one_hot=wants_one_hot(self.loss))
+            return ClassifierTargetEncoder(one_hot="multiclass" if self.label_smoothing else False, dtype=self.dtype)
+        return ClassifierTargetEncoder(one_hot=wants_one_hot(self.loss), dtype=self.dtype)
 
     def _encoder_fit_kwargs(self, classes, sample_weight) -> dict:
         return {"classes": classes}

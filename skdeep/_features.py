@@ -102,6 +102,40 @@ def seconds(col: pd.Series) -> np.ndarray:
     return out
 
 
+def non_numeric_error(exc: Exception) -> ValueError:
+    """The error for text in a column read as numeric (raised by validation and by the encoder)."""
+    return ValueError(
+        f"X contains non-numeric values ({exc}). Pass a pandas DataFrame (its text and category columns "
+        "are encoded by the network) or name them in categorical_features.")
+
+
+def reads_columns(X, categorical_features, fitted: FeatureEncoder | None = None) -> bool:
+    """Whether the encoder reads ``X``'s columns itself rather than a validated numeric array.
+
+    True for frames with temporal columns and for ``X`` with categorical columns
+    (decided from ``categorical_features`` before fit, from ``fitted``'s columns
+    after): their columns are checked and converted here, one by one. Numeric
+    arrays, numeric frames and sparse matrices are validated (and converted to the
+    network's dtype) by scikit-learn's ``validate_data`` first.
+
+    Examples
+    --------
+    >>> reads_columns(pd.DataFrame({"a": [1.0], "b": ["x"]}), "from_dtype")
+    True
+    >>> reads_columns(np.zeros((1, 2)), "from_dtype")
+    False
+    """
+    if has_temporal_columns(X):
+        return True
+    if fitted is not None:
+        return len(fitted.categorical_) > 0
+    if not hasattr(X, "shape") or len(getattr(X, "shape", ())) != 2 or sp.issparse(X):
+        return False
+    if not isinstance(X, pd.DataFrame) and isinstance(categorical_features, str):
+        return False
+    return len(categorical_columns(X, categorical_features)) > 0
+
+
 def categorical_columns(X, categorical_features) -> np.ndarray:
     """Indices of the columns of ``X`` treated as categorical.
 
@@ -209,9 +243,10 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
     [[3.0, 0.0]]
     """
 
-    def __init__(self, categorical_features="from_dtype", numeric_transform="robust"):
+    def __init__(self, categorical_features="from_dtype", numeric_transform="robust", dtype="float64"):
         self.categorical_features = categorical_features
         self.numeric_transform = numeric_transform
+        self.dtype = dtype
 
     def fit(self, X, sample_weight=None):
         self.sparse_ = sp.issparse(X)
@@ -223,21 +258,31 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
                 "encode them before the network.")
         self.numeric_ = np.setdiff1d(np.arange(X.shape[1]), self.categorical_)
         self.categories_ = [self._categories(_column(X, j)) for j in self.categorical_]
+        n = len(self.numeric_)
+        self.center_, self.scale_, self.missing_ = np.zeros(n), np.ones(n), np.array([], dtype=int)
+        if self.sparse_:  # passed through as it is, never scaled
+            return self
         rows = _statistics_rows(X.shape[0])
-        if self.streamed_:  # never read whole (and validated free of NaN)
-            block = self._numeric_block(np.asarray(X[rows] if rows is not None else X[:]))
-            if sample_weight is not None and rows is not None:
-                sample_weight = np.asarray(sample_weight)[rows]
-            self._measure(block, sample_weight)
-            self.missing_ = np.array([], dtype=int)
-        else:
-            block = self._numeric_block(X)
-            missing = np.flatnonzero(np.isnan(block).any(axis=0)) if not self.sparse_ else None
-            if rows is not None and not self.sparse_:
-                block, sample_weight = block[rows], None if sample_weight is None else np.asarray(sample_weight)[rows]
-            self._measure(block, sample_weight)
-            if missing is not None and rows is not None:
-                self.missing_ = missing
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype="float64")
+        if self.streamed_:  # never read whole (and validated free of NaN): only the statistics' rows
+            X = np.asarray(X[rows] if rows is not None else X[:])
+        if rows is not None and weights is not None:
+            weights = weights[rows]
+        if self.streamed_:
+            rows = None
+        missing = []
+        for k, j in enumerate(self.numeric_):
+            col = self._numeric_column(X, j)  # float64 one column at a time: no float64 copy of X
+            gap = bool(np.isnan(col).any())  # anywhere in the data
+            if rows is not None:
+                col = col[rows]
+            elif gap and self.numeric_transform is not None and weights is not None:
+                gap = bool(np.isnan(col[weights > 0]).any())  # a row of weight 0 is not seen
+            if gap:
+                missing.append(k)
+            self._measure(k, col, weights)
+        if not self.streamed_:
+            self.missing_ = np.array(missing, dtype=int)
         return self
 
     @staticmethod
@@ -250,82 +295,92 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
         except TypeError:  # mixed types: order by text
             return np.array(sorted(seen.unique(), key=str), dtype=object)
 
-    def _measure(self, Xn, sample_weight) -> None:
-        n = Xn.shape[1]
-        self.center_, self.scale_ = np.zeros(n), np.ones(n)
-        if self.sparse_ or self.numeric_transform is None or n == 0:
-            self.missing_ = np.array([], dtype=int) if self.sparse_ else np.flatnonzero(np.isnan(Xn).any(axis=0))
+    def _measure(self, k: int, col: np.ndarray, weights: np.ndarray | None) -> None:
+        """Centre and scale of numeric column ``k`` (float64 values, NaN ignored) for the input layer."""
+        if self.numeric_transform is None:
             return
-        missing = []
-        w_all = np.ones(len(Xn)) if sample_weight is None else np.asarray(sample_weight, dtype="float64")
-        for j in range(n):
-            col = Xn[:, j]
-            ok = ~np.isnan(col) & (w_all > 0)
-            if np.isnan(col[w_all > 0]).any():
-                missing.append(j)
-            if not ok.any():
-                continue
-            x, w = col[ok].astype("float64"), w_all[ok]
-            if self.numeric_transform == "standard":
-                mean = np.average(x, weights=w)
-                center, scale = mean, np.sqrt(np.average((x - mean) ** 2, weights=w))
-            else:
-                q25, center, q75 = weighted_quantile(x, [0.25, 0.5, 0.75], w)
-                scale = (q75 - q25) / _IQR_TO_STD
-                if not scale > 0:  # a column concentrated on one value: use its range
-                    scale = (x.max() - x.min()) / 2
-            self.center_[j], self.scale_[j] = center, scale if scale > 0 else 1.0
-        self.missing_ = np.array(missing, dtype=int)
+        w_all = np.ones(len(col)) if weights is None else weights
+        ok = ~np.isnan(col) & (w_all > 0)
+        if not ok.any():
+            return
+        x, w = col[ok], w_all[ok]
+        if self.numeric_transform == "standard":
+            mean = np.average(x, weights=w)
+            center, scale = mean, np.sqrt(np.average((x - mean) ** 2, weights=w))
+        else:
+            q25, center, q75 = weighted_quantile(x, [0.25, 0.5, 0.75], w)
+            scale = (q75 - q25) / _IQR_TO_STD
+            if not scale > 0:  # a column concentrated on one value: use its range
+                scale = (x.max() - x.min()) / 2
+        self.center_[k], self.scale_[k] = center, scale if scale > 0 else 1.0
 
-    def _numeric_block(self, X) -> np.ndarray | sp.spmatrix:
-        if self.sparse_:
-            return X
+    @staticmethod
+    def _numeric_column(X, j: int) -> np.ndarray:
+        """Column ``j`` of ``X`` as float64: datetimes and timedeltas as seconds, text refused."""
         if not isinstance(X, pd.DataFrame):
-            block = np.asarray(X)[:, self.numeric_]
             try:
-                return block.astype("float64")
+                return np.asarray(X)[:, j].astype("float64")
             except (TypeError, ValueError) as exc:
-                raise ValueError(
-                    f"X contains non-numeric values ({exc}). Pass a DataFrame (text and category "
-                    "columns are encoded by the network) or name them in categorical_features."
-                ) from None
-        cols = []
-        for j in self.numeric_:
-            col = X.iloc[:, j]
-            if _is_temporal_dtype(col.dtype):
-                cols.append(seconds(col))
-                continue
-            try:
-                values = pd.to_numeric(col.astype("object") if col.dtype == bool else col).to_numpy("float64", na_value=np.nan)
-            except (TypeError, ValueError) as exc:
-                raise ValueError(
-                    f"Column {X.columns[j]!r} is numeric at fit but holds non-numeric values ({exc})."
-                ) from None
-            if np.isinf(values).any():
-                raise ValueError(f"Input X contains infinity in column {X.columns[j]!r}.")
-            cols.append(values)
-        return np.column_stack(cols) if cols else np.empty((len(X), 0))
+                raise non_numeric_error(exc) from None
+        col = X.iloc[:, j]
+        if _is_temporal_dtype(col.dtype):
+            return seconds(col)
+        try:
+            values = pd.to_numeric(col.astype("object") if col.dtype == bool else col).to_numpy("float64", na_value=np.nan)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"Column {X.columns[j]!r} is numeric at fit but holds non-numeric values ({exc})."
+            ) from None
+        if np.isinf(values).any():
+            raise ValueError(f"Input X contains infinity in column {X.columns[j]!r}.")
+        return values
 
     def transform(self, X) -> np.ndarray | sp.spmatrix:
-        """The network's input: numeric columns as floats, categoricals as codes.
+        """The network's input in ``dtype``: numeric columns as floats, categoricals as codes.
 
         Missing values stay NaN in the columns that had some at fit (the network
         imputes them and sees an indicator); elsewhere they become the column's centre.
+        A numeric array already in ``dtype`` is returned as it is (no copy) unless such
+        a value must be filled; any other ``X`` is converted once, column by column,
+        into one new array.
         """
         check_is_fitted(self)
         if self.sparse_ or self.streamed_:  # used as they are (streamed rows hold no NaN)
             return X
-        numeric = self._numeric_block(X)
-        gaps = np.isnan(numeric)
-        gaps[:, self.missing_] = False
-        if gaps.any():
-            numeric = np.where(gaps, self.center_, numeric)
-        if not len(self.categorical_):
-            return numeric
-        out = np.empty(X.shape, dtype="float64")
-        out[:, self.numeric_] = numeric
+        with np.errstate(over="ignore"):  # beyond the dtype's range: infinite, refused by name later
+            if not isinstance(X, pd.DataFrame) and not len(self.categorical_):
+                try:
+                    out = np.asarray(X, dtype=self.dtype)
+                except (TypeError, ValueError) as exc:
+                    raise non_numeric_error(exc) from None
+                return self._fill_gaps(out, owned=not (isinstance(X, np.ndarray) and np.may_share_memory(out, X)))
+            out = np.empty(X.shape, dtype=self.dtype)
+            for j in self.numeric_:
+                out[:, j] = self._numeric_column(X, j)
         for j, cats in zip(self.categorical_, self.categories_):
             out[:, j] = _codes(_column(X, j), cats)
+        return self._fill_gaps(out, owned=True)
+
+    def _fill_gaps(self, out: np.ndarray, *, owned: bool) -> np.ndarray:
+        """Missing values in numeric columns that had none at fit -> the column's centre.
+
+        Columns are searched only where their sum is NaN (one pass, no temporary the
+        size of ``out``); an array borrowed from the caller (``owned=False``) is
+        copied before it is written.
+        """
+        check = np.ones(len(self.numeric_), dtype=bool)
+        check[self.missing_] = False
+        if not check.any() or not len(out):
+            return out
+        with np.errstate(invalid="ignore", over="ignore"):
+            sums = np.add.reduce(out, axis=0)
+        for k in np.flatnonzero(check & np.isnan(sums[self.numeric_])):
+            j = self.numeric_[k]
+            gaps = np.isnan(out[:, j])
+            if gaps.any():
+                if not owned:
+                    out, owned = out.copy(), True
+                out[gaps, j] = self.center_[k]
         return out
 
     @property

@@ -76,7 +76,7 @@ warm_start, engine, distribution, on_divergence, dtype
         return self._fit(X, y, None, reset=True, epochs=0)
 
     def _make_target_encoder(self):
-        return RegressorTargetEncoder()
+        return RegressorTargetEncoder(dtype=self.dtype)
 
     def _encoder_fit_kwargs(self, classes, sample_weight) -> dict:
         return {"sample_weight": sample_weight}

@@ -24,6 +24,9 @@ class ClassifierTargetEncoder(TransformerMixin, BaseEstimator):
         Encode multiclass targets as one-hot rows (for ``categorical_crossentropy``)
         instead of integer class indices (for ``sparse_categorical_crossentropy``);
         ``"multiclass"`` decides at ``fit``: one-hot for a multiclass target only.
+    dtype : str, default="float32"
+        The dtype of float targets (binary, one-hot and multilabel rows: the
+        network's); class indices for a sparse loss are int32.
 
     Attributes
     ----------
@@ -42,8 +45,9 @@ class ClassifierTargetEncoder(TransformerMixin, BaseEstimator):
     ('binary', [1.0, 0.0])
     """
 
-    def __init__(self, one_hot: bool = False):
+    def __init__(self, one_hot: bool = False, dtype="float32"):
         self.one_hot = one_hot
+        self.dtype = dtype
 
     def fit(self, y, classes=None):
         check_classification_targets(y)
@@ -80,12 +84,12 @@ class ClassifierTargetEncoder(TransformerMixin, BaseEstimator):
     def transform(self, y) -> np.ndarray:
         check_is_fitted(self)
         if self.task_ == "multilabel":
-            return np.asarray(y, dtype="float32")
+            return np.asarray(y, dtype=self.dtype)
         codes = self._labels.transform(np.ravel(y))  # raises on unseen labels
         if self.one_hot_:
-            return np.eye(len(self.classes_), dtype="float32")[codes]
+            return np.eye(len(self.classes_), dtype=self.dtype)[codes]
         if self.task_ == "binary" and self.n_outputs_ == 1:
-            return codes.astype("float32")[:, None]
+            return codes.astype(self.dtype)[:, None]
         return codes.astype("int32")  # class indices, for a sparse loss
 
     def proba(self, outputs: np.ndarray) -> np.ndarray:
@@ -113,6 +117,12 @@ class RegressorTargetEncoder(TransformerMixin, BaseEstimator):
     (timestamps near 1.7e9): nothing overflows and no digit is lost in float32.
     Outputs go back to target units in float64.
 
+    Parameters
+    ----------
+    dtype : str, default="float32"
+        The dtype of ``transform``'s output (the network's): standardised in float64,
+        then cast once.
+
     Attributes
     ----------
     n_outputs_ : int
@@ -125,6 +135,9 @@ class RegressorTargetEncoder(TransformerMixin, BaseEstimator):
     >>> enc.transform([3.0]).dtype, enc.inverse_transform(enc.transform([3.0])).round(4).tolist()
     (dtype('float32'), [3.0])
     """
+
+    def __init__(self, dtype="float32"):
+        self.dtype = dtype
 
     def fit(self, y, sample_weight=None):
         y = np.asarray(y, dtype="float64")
@@ -152,7 +165,7 @@ class RegressorTargetEncoder(TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"y spans {np.min(y):.3g} to {np.max(y):.3g}, too wide to standardize in float64. "
                 "Rescale the target (e.g. divide it by a power of ten) before fitting.")
-        return z.astype("float32")
+        return z.astype(self.dtype)
 
     def inverse_transform(self, outputs) -> np.ndarray:
         out = np.asarray(outputs, dtype="float64") * self.scale_ + self.mean_

@@ -72,7 +72,7 @@ def test_one_hot_multiclass_decides_at_fit_and_refits_like_new():
     multiclass, binary = np.array([0, 1, 2, 1]), np.array([0, 1, 1, 0])
     enc = ClassifierTargetEncoder(one_hot="multiclass")
     assert enc.fit(multiclass).transform(multiclass).shape == (4, 3) and enc.one_hot_  # one-hot rows
-    assert enc.get_params() == {"one_hot": "multiclass"}  # fit leaves the parameter as given
+    assert enc.get_params() == {"one_hot": "multiclass", "dtype": "float32"}  # fit leaves the parameter as given
     # refitting (or cloning) on a binary target encodes it as binary: one column, not one-hot
     for e in (enc.fit(binary), clone(enc).fit(binary)):
         assert not e.one_hot_ and e.n_outputs_ == 1 and e.transform(binary).shape == (4, 1)
