@@ -60,7 +60,20 @@ _BATCHES_PER_GATHER = 64
 
 
 def _device_tensor(a: np.ndarray) -> torch.Tensor:
-    return keras.ops.convert_to_tensor(a)  # on Keras's device for torch (a GPU when there is one)
+    """``a`` on Keras's device for torch (a GPU when there is one).
+
+    On the CPU the tensor shares ``a``'s memory: Keras's ``convert_to_tensor`` copies
+    every array first (``np.array``), and on torch those copies of the prediction
+    chunks outlived their chunk, doubling ``predict``'s memory. Nothing here writes
+    to an input tensor. Arrays torch cannot share (read-only, negative strides, a
+    dtype it lacks) go through Keras as before.
+    """
+    if isinstance(a, np.ndarray) and a.flags.writeable and min(a.strides, default=0) >= 0:
+        try:
+            return keras.ops.convert_to_tensor(torch.from_numpy(a))  # moved only if the device differs
+        except TypeError:  # a dtype torch cannot share
+            pass
+    return keras.ops.convert_to_tensor(a)
 
 
 class TorchTrainer(Trainer):
