@@ -25,3 +25,20 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def breast_cancer():
+    """scikit-learn's breast-cancer data (569 x 30, binary), loaded once per worker; tests take rows."""
+    from sklearn.datasets import load_breast_cancer
+
+    return load_breast_cancer(return_X_y=True)
+
+
+@pytest.fixture(scope="session")
+def breast_cancer_scaled(breast_cancer):
+    """The same, each column standardized over all 569 rows (for networks given raw input)."""
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = breast_cancer
+    return StandardScaler().fit_transform(X), y

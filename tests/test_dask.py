@@ -11,7 +11,6 @@ import numpy as np
 import psutil
 import pytest
 from distributed.diagnostics.plugin import SchedulerPlugin
-from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import (GridSearchCV, KFold, RandomizedSearchCV, StratifiedKFold,
                                      cross_validate)
 from sklearn.pipeline import make_pipeline
@@ -53,8 +52,8 @@ def _assert_none_left_behind(before):
 
 
 @pytest.fixture(scope="module")
-def data():
-    X, y = load_breast_cancer(return_X_y=True)
+def data(breast_cancer):
+    X, y = breast_cancer
     return X[:240], y[:240]
 
 

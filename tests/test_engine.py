@@ -13,9 +13,7 @@ import keras
 import numpy as np
 import psutil
 import pytest
-from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import KFold, cross_val_score, cross_validate
-from sklearn.preprocessing import StandardScaler
 
 import skdeep
 from skdeep import KerasClassifier, KerasRegressor
@@ -24,9 +22,9 @@ from skdeep._engine import _cache, _loop
 
 
 @pytest.fixture(scope="module")
-def data():
-    X, y = load_breast_cancer(return_X_y=True)
-    return StandardScaler().fit_transform(X)[:300], y[:300]
+def data(breast_cancer_scaled):
+    X, y = breast_cancer_scaled
+    return X[:300], y[:300]
 
 
 @pytest.mark.parametrize("extra", [{}, {"dropout": 0.2, "validation_split": 0.2, "metrics": ["accuracy"]},

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import sklearn
 from sklearn.base import clone
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, make_classification
+from sklearn.datasets import load_diabetes, load_iris, make_classification
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score, cross_validate
 from sklearn.pipeline import make_pipeline
@@ -20,8 +20,8 @@ FAST = dict(hidden_layer_sizes=(16,), numeric_embedding="periodic", epochs=15, r
 
 
 @pytest.fixture(scope="module")
-def cancer():
-    X, y = load_breast_cancer(return_X_y=True)
+def cancer(breast_cancer):
+    X, y = breast_cancer
     return X[:300], y[:300]
 
 

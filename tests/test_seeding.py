@@ -11,8 +11,6 @@ import threading
 import keras
 import numpy as np
 import pytest
-from sklearn.datasets import load_breast_cancer
-from sklearn.preprocessing import StandardScaler
 
 from skdeep import KerasClassifier
 from skdeep._state import keras_seed_source, seeded
@@ -21,9 +19,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture(scope="module")
-def data():
-    X, y = load_breast_cancer(return_X_y=True)
-    return StandardScaler().fit_transform(X)[:200], y[:200]
+def data(breast_cancer_scaled):
+    X, y = breast_cancer_scaled
+    return X[:200], y[:200]
 
 
 def _first_weights(X, y, **params):

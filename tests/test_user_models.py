@@ -3,16 +3,14 @@
 import keras
 import numpy as np
 import pytest
-from sklearn.datasets import load_breast_cancer, load_iris
-from sklearn.preprocessing import StandardScaler
 
 from skdeep import KerasClassifier, KerasRegressor
 
 
 @pytest.fixture(scope="module")
-def cancer():
-    X, y = load_breast_cancer(return_X_y=True)
-    return StandardScaler().fit_transform(X[:200]), y[:200]
+def cancer(breast_cancer_scaled):
+    X, y = breast_cancer_scaled
+    return X[:200], y[:200]
 
 
 def _compiled_build(lr):
