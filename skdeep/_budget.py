@@ -26,12 +26,15 @@ import keras
 # bounds in epochs (a few epochs even when one epoch is thousands of steps).
 TARGET_STEPS, MIN_STEPS, STEPS_PER_ROW = 4000, 300, 2
 MIN_EPOCHS, MAX_EPOCHS = 5, 400
-# "auto" batch size: about n / 40 rows, a power of two in [32, 256], and at least 64 where early
-# stopping runs. On the selection half subsampled to 2,000 rows (540-1,440 training rows a fold,
-# where n / 40 gives 32; 20 cases, benchmarks/small_data.py --variants batch) batches of 64
-# ranked 1.70 against 2.35 for 32 (better in 13 of 20) at 0.69x the median fit time: early
-# stopping ends the fit after about as many epochs, each of half the steps.
+# "auto" batch size: a power of two near n / 40 rows in [32, 256] where the step budget is the
+# stopping rule, near n / 20 in [64, 256] where early stopping runs. Twice the batches n / 40
+# gave there, chosen on the selection half (benchmarks/small_data.py, RESULTS.md "round three"):
+# subsampled to 2,000 rows (540-1,440 training rows a fold, 20 cases) 64 ranked 1.70 against
+# 2.35 for 32 (better in 13 of 20) at 0.69x the median fit time; at 2,100-3,600 training rows
+# (10 cases) 128 ranked 1.70 against 2.60 for 64 (better in 9 of 10) at 0.80x. Early stopping
+# ends the fit after about as many epochs, each of half the steps.
 MIN_BATCH, MIN_BATCH_EARLY_STOPPING, MAX_BATCH = 32, 64, 256
+ROWS_PER_BATCH, ROWS_PER_BATCH_EARLY_STOPPING = 40, 20
 # early_stopping="auto" holds out a split (and stops early) from this many rows on:
 # below it the validation set would be too small to choose an epoch reliably.
 EARLY_STOPPING_MIN_ROWS = 500
@@ -56,17 +59,19 @@ class Budget:
 
 
 def auto_batch_size(n_samples: int, early_stopping: bool = False) -> int:
-    """A power of two near ``n_samples / 40``, between 32 (64 with early stopping) and 256.
+    """A power of two near ``n_samples / 40`` between 32 and 256; with early stopping near
+    ``n_samples / 20`` between 64 and 256.
 
     Examples
     --------
-    >>> auto_batch_size(1000), auto_batch_size(1000, early_stopping=True), auto_batch_size(5000)
-    (32, 64, 128)
-    >>> auto_batch_size(100_000)
-    256
+    >>> auto_batch_size(1000), auto_batch_size(5000), auto_batch_size(100_000)
+    (32, 128, 256)
+    >>> auto_batch_size(1000, early_stopping=True), auto_batch_size(3000, early_stopping=True)
+    (64, 128)
     """
     low = MIN_BATCH_EARLY_STOPPING if early_stopping else MIN_BATCH
-    size = 2 ** round(math.log2(max(n_samples, 1) / 40)) if n_samples > 40 else low
+    rows = ROWS_PER_BATCH_EARLY_STOPPING if early_stopping else ROWS_PER_BATCH
+    size = 2 ** round(math.log2(max(n_samples, 1) / rows)) if n_samples > rows else low
     return int(min(MAX_BATCH, max(low, size)))
 
 

@@ -188,6 +188,7 @@ def test_robust_scaling_bounds_outliers():
 def test_auto_budget():
     assert auto_batch_size(1000) == 32 and auto_batch_size(10_000) == 256
     assert auto_batch_size(1000, early_stopping=True) == 64  # where early stopping ends the fit
+    assert auto_batch_size(3000, early_stopping=True) == 128 and auto_batch_size(5000, early_stopping=True) == 256
     assert resolve(1000, batch_size="auto", epochs="auto", early_stopping="auto",
                    validation_split="auto").batch_size == 64
     small = resolve(300, batch_size="auto", epochs="auto", early_stopping="auto", validation_split="auto")
