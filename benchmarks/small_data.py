@@ -50,7 +50,10 @@ BATCH_VARIANTS = {
 }
 # From ~2,500 rows "auto" gives 64 or more: larger batches still.
 LARGE_BATCH_VARIANTS = {k: v for k, v in BATCH_VARIANTS.items() if k != "batch 64"}
-VARIANT_SETS = {"network": VARIANTS, "batch": BATCH_VARIANTS, "large-batch": LARGE_BATCH_VARIANTS}
+# Early stopping's patience (epochs without a better validation loss).
+PATIENCE_VARIANTS = {"patience 16 (default)": {}, "patience 12": {"patience": 12}, "patience 8": {"patience": 8}}
+VARIANT_SETS = {"network": VARIANTS, "batch": BATCH_VARIANTS, "large-batch": LARGE_BATCH_VARIANTS,
+                "patience": PATIENCE_VARIANTS}
 FULL = next(iter(VARIANTS))
 
 
