@@ -120,8 +120,11 @@ def test_user_model_with_missing_values_is_told_to_impute():
 
 
 def test_mixed_frame_clones_pickles_and_cross_validates():
-    X, y = mixed_frame()
-    clf = KerasClassifier(**FAST)
+    # 600 rows and 20 epochs: the XOR of colour and flag is learned on every backend and seed
+    # tried (3-fold accuracy 0.69-0.81 over seeds 0-2 on TensorFlow and JAX); 240 rows and 10
+    # epochs ranged 0.45-0.67, so the bound below was a draw of the seed.
+    X, y = mixed_frame(600)
+    clf = KerasClassifier(**{**FAST, "epochs": 20})
     scores = cross_val_score(clf, X, y, cv=3)
     assert scores.mean() > 0.6
     fitted = clone(clf).fit(X, y)
