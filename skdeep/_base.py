@@ -21,7 +21,8 @@ from ._chunks import dense
 from ._engine import _host
 from ._features import FeatureEncoder, from_polars, non_numeric_error, reads_columns
 from ._params import (
-    DEFAULT_DROPOUT, DEFAULT_EMBEDDING, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER, DEFAULT_PATIENCE,
+    DEFAULT_DROPOUT, DEFAULT_EMBEDDING, DEFAULT_FINISH, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER,
+    DEFAULT_PATIENCE,
     PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, check_routed, check_values, is_routed, routed,
 )
 from ._splits import stratified_split
@@ -52,6 +53,7 @@ class BaseKerasEstimator(BaseEstimator):
         validation_split="auto",
         early_stopping="auto",
         patience=DEFAULT_PATIENCE,
+        finish_on_all_rows=DEFAULT_FINISH,
         callbacks=None,
         categorical_features="from_dtype",
         numeric_transform="robust",
@@ -82,6 +84,7 @@ class BaseKerasEstimator(BaseEstimator):
         self.validation_split = validation_split
         self.early_stopping = early_stopping
         self.patience = patience
+        self.finish_on_all_rows = finish_on_all_rows
         self.callbacks = callbacks
         self.categorical_features = categorical_features
         self.numeric_transform = numeric_transform
@@ -224,7 +227,17 @@ class BaseKerasEstimator(BaseEstimator):
         if epochs == 0:  # initialize(): built and compiled, not trained
             return self
         data = self._train_data(Xe, y_enc, sw, y)
-        epochs = self.budget_.epochs if epochs is None else epochs
+        history = self._train(data, self.budget_.epochs if epochs is None else epochs)
+        if epochs is None and data.validation is not None and self.budget_.early_stopping:
+            # Early stopping chose the length on held-out rows; a short final phase trains on
+            # them too, the rate decaying to zero (_budget.final_phase_epochs says why).
+            extra = _budget.final_phase_epochs(self.finish_on_all_rows, history.get("val_loss", []))
+            if extra:
+                self._train(_engine.TrainData(Xe, y_enc, sw), extra, final_phase=True)
+        return self
+
+    def _train(self, data, epochs: int, final_phase: bool = False) -> dict:
+        """Train ``epochs`` more epochs on ``data``; ``history_`` and ``n_iter_`` record them."""
         history = _engine.train(
             self.model_,
             data,
@@ -233,7 +246,7 @@ class BaseKerasEstimator(BaseEstimator):
             epochs=epochs,
             initial_epoch=self.n_iter_,
             batch_size=self.budget_.batch_size,
-            callbacks=self._callbacks(data, epochs),
+            callbacks=self._callbacks(data, epochs, final_phase),
             verbose=self.verbose,
             seed=self._seed_,
             engine=self.engine,
@@ -244,7 +257,7 @@ class BaseKerasEstimator(BaseEstimator):
         for key, values in history.items():
             self.history_.setdefault(key, []).extend(values)
         self.n_iter_ += len(history.get("loss", []))
-        return self
+        return history
 
     def _encoder_fit_kwargs(self, classes, sample_weight) -> dict:
         return {}
@@ -319,9 +332,11 @@ class BaseKerasEstimator(BaseEstimator):
                                   stratify=stratify)
         return _engine.TrainData(X[tr], y_enc[tr], sw[tr], (dense(X[va]), y_enc[va], sw[va]))
 
-    def _callbacks(self, data, epochs: int) -> list:
+    def _callbacks(self, data, epochs: int, final_phase: bool = False) -> list:
         callbacks = list(self.callbacks or [])
-        if self.budget_.early_stopping:
+        if final_phase:  # no rows held out: a callback watching a val_ metric could only warn
+            callbacks = [cb for cb in callbacks if not str(getattr(cb, "monitor", "")).startswith("val_")]
+        elif self.budget_.early_stopping:
             monitor = "val_loss" if data.validation is not None else "loss"
             callbacks.append(keras.callbacks.EarlyStopping(
                 monitor=monitor, patience=self.patience, restore_best_weights=True))

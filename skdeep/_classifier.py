@@ -13,8 +13,8 @@ from ._compat import Interval, StrOptions
 from ._compile import DEFAULT_LOSS, wants_one_hot
 from ._compile import loss_name as _loss_name
 from ._params import (
-    DEFAULT_DROPOUT, DEFAULT_EMBEDDING, DEFAULT_HIDDEN, DEFAULT_LABEL_SMOOTHING, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER,
-    DEFAULT_PATIENCE,
+    DEFAULT_DROPOUT, DEFAULT_EMBEDDING, DEFAULT_HIDDEN, DEFAULT_LABEL_SMOOTHING, DEFAULT_LEARNING_RATE,
+    DEFAULT_OPTIMIZER, DEFAULT_PATIENCE,
 )
 from ._targets import ClassifierTargetEncoder
 
@@ -83,6 +83,13 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         "auto" or above 0).
     patience : int, default=16
         Epochs without improvement before early stopping.
+    finish_on_all_rows : float, default=0.0
+        After early stopping has restored the best weights, train this fraction of
+        the best epoch count more (at least 3 epochs) on every row, the held-out
+        rows included, with the learning rate decaying from its initial value to
+        zero; 0 turns it off. Off for classification (no gain measured), 0.25 for
+        :class:`KerasRegressor`. ``history_`` has no ``val_*`` entries for these
+        epochs; ``callbacks`` run in them too, except those that monitor a ``val_`` metric.
     callbacks : list of keras.callbacks.Callback or None, default=None
         Keras callbacks (e.g. ``ModelCheckpoint``, ``TensorBoard``), used as given.
     class_weight : dict, "balanced" or None, default=None
@@ -194,6 +201,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         validation_split="auto",
         early_stopping="auto",
         patience=DEFAULT_PATIENCE,
+        finish_on_all_rows=0.0,
         callbacks=None,
         class_weight=None,
         label_smoothing=DEFAULT_LABEL_SMOOTHING,
@@ -216,7 +224,8 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
             learning_rate=learning_rate, learning_rate_schedule=learning_rate_schedule, loss=loss,
             metrics=metrics, batch_size=batch_size,
             epochs=epochs, validation_split=validation_split, early_stopping=early_stopping,
-            patience=patience, callbacks=callbacks, categorical_features=categorical_features,
+            patience=patience, finish_on_all_rows=finish_on_all_rows, callbacks=callbacks,
+            categorical_features=categorical_features,
             numeric_transform=numeric_transform, numeric_embedding=numeric_embedding, n_ensemble=n_ensemble,
             random_state=random_state, verbose=verbose,
             warm_start=warm_start, engine=engine, distribution=distribution, on_divergence=on_divergence,

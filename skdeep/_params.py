@@ -21,6 +21,7 @@ DEFAULT_DROPOUT = 0.1
 DEFAULT_OPTIMIZER = "adamw"
 DEFAULT_LEARNING_RATE = 0.001
 DEFAULT_PATIENCE = 16
+DEFAULT_FINISH = 0.25  # finish_on_all_rows of KerasRegressor (the classifier's is 0): see skdeep._budget
 DEFAULT_LABEL_SMOOTHING = 0.1  # classification only; see _base._build
 
 # Prefixes a ``<prefix>__<arg>`` parameter may carry, and where it goes.
@@ -43,6 +44,7 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "validation_split": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
     "early_stopping": ["boolean", StrOptions({"auto"})],
     "patience": [Interval(Integral, 0, None, closed="left")],
+    "finish_on_all_rows": [Interval(Real, 0, None, closed="left")],
     "callbacks": [list, tuple, None],
     "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
     "numeric_transform": [StrOptions({"robust", "standard"}), None],

@@ -31,6 +31,9 @@ warm_start, engine, distribution, on_divergence, dtype
         ``"rmse"`` and ``"r2"`` are recorded per epoch.
     loss : str, keras.losses.Loss, callable or None, default=None
         None is mean squared error; e.g. ``"mean_absolute_error"`` or ``"huber"``.
+    finish_on_all_rows : float, default=0.25
+        As in :class:`KerasClassifier`, where it is off by default: after early
+        stopping, a quarter of the best epoch count more on every row.
     **routed_params
         ``optimizer__*``, ``loss__*``, ``model__*``, ``fit__*``, ``compile__*``.
 

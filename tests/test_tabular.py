@@ -14,7 +14,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 from skdeep import KerasClassifier, KerasRegressor
-from skdeep._budget import auto_batch_size, resolve
+from skdeep import _engine
+from skdeep._budget import auto_batch_size, final_phase_epochs, resolve
 from skdeep._features import FeatureEncoder, categorical_columns
 from skdeep._layers import MAX_ONE_HOT, TabularInput
 
@@ -244,6 +245,73 @@ def test_defaults_stop_early_and_decay_the_learning_rate():
     assert clf.budget_.early_stopping and "val_loss" in clf.history_
     assert clf.n_iter_ < clf.budget_.epochs  # stopped before the budget ran out
     assert float(clf.model_.optimizer.learning_rate) == pytest.approx(1e-3)  # restored after the schedule
+
+
+def _spy_on_training(monkeypatch) -> list:
+    """(rows trained on, whether rows are held out, epochs) of each call to the engine."""
+    calls, train = [], _engine.train
+
+    def spy(model, data, **kwargs):
+        calls.append((len(data.x), data.validation is not None, kwargs["epochs"]))
+        return train(model, data, **kwargs)
+
+    monkeypatch.setattr(_engine, "train", spy)
+    return calls
+
+
+def test_final_phase_on_every_row_after_early_stopping(monkeypatch):
+    """Issue 21: after early stopping a regressor trains a quarter of its best epoch count more
+    on every row, the held-out tenth included, the rate decaying to zero; a classifier only
+    when asked."""
+    X, label = mixed_frame(n=800)  # patience 4 below: a quick stop
+    y = np.log1p(X["size"].fillna(1.0).to_numpy()) + label
+    calls = _spy_on_training(monkeypatch)
+    reg = KerasRegressor(hidden_layer_sizes=(16,), patience=4, random_state=0).fit(X, y)
+    val_loss = reg.history_["val_loss"]
+    extra = max(3, round(0.25 * (int(np.argmin(val_loss)) + 1)))
+    assert calls == [(720, True, reg.budget_.epochs), (800, False, extra)]
+    assert reg.n_iter_ == len(reg.history_["loss"]) == len(val_loss) + extra  # no val_* for the last epochs
+    assert float(reg.model_.optimizer.learning_rate) == pytest.approx(1e-3)  # the schedule restored it
+
+    calls.clear()
+    off = KerasRegressor(hidden_layer_sizes=(16,), patience=4, random_state=0, finish_on_all_rows=0).fit(X, y)
+    assert len(calls) == 1 and off.n_iter_ == len(off.history_["val_loss"])
+    assert not np.allclose(off.predict(X), reg.predict(X))  # the final phase changed the network
+
+    calls.clear()
+    KerasClassifier(hidden_layer_sizes=(16,), patience=4, random_state=0).fit(X, label)
+    assert len(calls) == 1
+    calls.clear()
+    clf = KerasClassifier(hidden_layer_sizes=(16,), patience=4, random_state=0, finish_on_all_rows=1.0).fit(X, label)
+    assert calls[1] == (800, False, max(3, int(np.argmin(clf.history_["val_loss"])) + 1))
+
+    # Without early stopping (below 500 rows, or asked) there is no final phase.
+    calls.clear()
+    KerasRegressor(hidden_layer_sizes=(16,), epochs=3, random_state=0).fit(X[:400], y[:400])
+    KerasClassifier(hidden_layer_sizes=(16,), epochs=3, early_stopping=False, validation_split=0.2,
+                    random_state=0).fit(X, label)
+    assert [held for _, held, _ in calls] == [False, True]
+
+
+def test_final_phase_keeps_the_users_callbacks_but_those_watching_validation(tmp_path, recwarn):
+    X, label = mixed_frame(n=600)
+    epochs = []
+    counter = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: epochs.append(epoch))
+    watching = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=2),
+                keras.callbacks.ModelCheckpoint(tmp_path / "best.keras", monitor="val_loss", save_best_only=True)]
+    reg = KerasRegressor(hidden_layer_sizes=(8,), patience=2, random_state=0, callbacks=[counter, *watching])
+    reg.fit(X, np.log1p(X["size"].fillna(1.0).to_numpy()))
+    assert len(reg.history_["loss"]) > len(reg.history_["val_loss"])  # the final phase ran
+    assert epochs == list(range(reg.n_iter_))  # the counter saw every epoch of both phases
+    assert not [w for w in recwarn if "val_loss" in str(w.message)]  # no "val_loss is not available"
+
+
+def test_final_phase_length():
+    assert final_phase_epochs(0.25, [3.0, 2.0, 1.0] + [1.5] * 16) == 3  # at least three epochs
+    assert final_phase_epochs(0.25, [1.0] * 39 + [0.5] + [0.9] * 16) == 10
+    assert final_phase_epochs(0.0, [1.0, 0.5]) == 0
+    assert final_phase_epochs(1.0, [np.nan, np.nan]) == 0  # no finite validation loss: nothing to go on
+    assert final_phase_epochs(1.0, [np.nan, 2.0, 1.0, np.inf]) == 3
 
 
 def test_label_smoothing_multiclass_uses_one_hot_targets():
