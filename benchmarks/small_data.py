@@ -17,6 +17,7 @@ Usage::
     python benchmarks/small_data.py --rows 2000 --variants batch  # the default network at other batch sizes
     python benchmarks/small_data.py --rows 5000 --variants large-batch --min-rows 2500
     python benchmarks/small_data.py --rows 1000 --variants regression-budget  # regression only
+    python benchmarks/small_data.py --rows 1000 --variants finish  # the final phase on every row
 """
 
 from __future__ import annotations
@@ -62,8 +63,16 @@ REGRESSION_BUDGET_VARIANTS = {
     "no early stopping, auto epochs": {"early_stopping": False},
     "no early stopping, 100 epochs": {"early_stopping": False, "epochs": 100},
 }
+# After early stopping, a final phase on every row (finish_on_all_rows; "auto" is 0.5 for
+# regression, off for classification): the fraction of the best epoch count it trains.
+FINISH_VARIANTS = {
+    "final phase off": {"finish_on_all_rows": 0.0},
+    "final phase 0.25": {"finish_on_all_rows": 0.25},
+    "final phase 0.5": {"finish_on_all_rows": 0.5},
+}
 VARIANT_SETS = {"network": VARIANTS, "batch": BATCH_VARIANTS, "large-batch": LARGE_BATCH_VARIANTS,
-                "patience": PATIENCE_VARIANTS, "regression-budget": REGRESSION_BUDGET_VARIANTS}
+                "patience": PATIENCE_VARIANTS, "regression-budget": REGRESSION_BUDGET_VARIANTS,
+                "finish": FINISH_VARIANTS}
 # Variant sets that concern one task only.
 VARIANT_TASK = {"regression-budget": "regression"}
 FULL = next(iter(VARIANTS))
