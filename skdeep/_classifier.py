@@ -131,8 +131,10 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         When the loss or a weight stops being finite after an epoch: raise a
         ValueError (the estimator keeps its previous state), or stop training with
         a ``ConvergenceWarning`` and keep the weights and optimizer state of the
-        best finite epoch (lowest ``val_loss``, else ``loss``). A fit whose first
-        epoch diverges raises either way.
+        best finite epoch (lowest ``val_loss``, else ``loss``), or of where the
+        call started when it continues a trained network (``warm_start``, the final
+        phase of ``finish_on_all_rows``). A fresh network whose first epoch
+        diverges raises either way.
     dtype : {"float32", "float64"}, default="float32"
         Precision of the network's weights and computation; X is converted to it.
     **routed_params

@@ -121,6 +121,58 @@ def test_on_divergence_warn_keeps_the_best_finite_epoch(engine):
     assert np.isfinite(est.fit(X * 1e3, y).predict(X * 1e3)).all()
 
 
+def _diverges_on_call(n):
+    """A callback whose n-th training call (1 = the first) sets an overflowing SGD rate."""
+    import keras
+
+    class Diverges(keras.callbacks.Callback):
+        calls = 0
+
+        def on_train_begin(self, logs=None):
+            self.calls += 1
+            if self.calls == n:
+                self.model.optimizer.learning_rate = 1e30
+
+    return Diverges()
+
+
+def test_on_divergence_warn_keeps_the_weights_a_warm_start_began_with():
+    from sklearn.exceptions import ConvergenceWarning
+
+    kw = dict(hidden_layer_sizes=(8,), optimizer="sgd", epochs=3, learning_rate_schedule=None,
+              on_divergence="warn", random_state=0)
+    est = KerasRegressor(**kw).fit(X * 1e3, signal)
+    before = est.predict(X * 1e3)
+    est.set_params(warm_start=True, callbacks=[_diverges_on_call(1)])
+    with pytest.warns(ConvergenceWarning, match="Training diverged at epoch 4.*epoch 3, where this call started"):
+        est.fit(X * 1e3, signal)
+    np.testing.assert_array_equal(est.predict(X * 1e3), before)
+
+
+@pytest.mark.parametrize("on_divergence", ["raise", "warn"])
+def test_a_diverging_final_phase_never_leaves_a_nan_model(on_divergence):
+    """The final phase on every row (finish_on_all_rows) starts from early stopping's weights:
+    if it diverges, "warn" keeps those, "raise" leaves the estimator as it was."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    big = np.random.default_rng(1).normal(size=(600, 3)).astype("float32")
+    y = big @ np.array([1.0, -0.5, 0.25])
+    kw = dict(hidden_layer_sizes=(8,), optimizer="sgd", learning_rate=1e-2, learning_rate_schedule=None,
+              patience=2, on_divergence=on_divergence, random_state=0)
+    reference = KerasRegressor(finish_on_all_rows=0, **kw).fit(big, y)  # early stopping's weights
+    est = KerasRegressor(callbacks=[_diverges_on_call(2)], **kw)
+    if on_divergence == "raise":
+        with pytest.raises(ValueError, match="Training diverged"):
+            est.fit(big, y)
+        with pytest.raises(NotFittedError):
+            check_is_fitted(est)
+    else:
+        with pytest.warns(ConvergenceWarning, match="where this call started"):
+            est.fit(big, y)
+        assert len(est.history_["loss"]) > len(est.history_["val_loss"])  # the final phase ran and diverged
+        np.testing.assert_array_equal(est.predict(big), reference.predict(big))
+
+
 def test_on_divergence_warn_still_raises_without_a_finite_epoch():
     est = KerasRegressor(hidden_layer_sizes=(8,), epochs=3, optimizer="sgd", learning_rate=1e30,
                          on_divergence="warn", random_state=0)

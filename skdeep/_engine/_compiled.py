@@ -24,7 +24,7 @@ def train(model, data, *, loss, metrics, epochs, initial_epoch, batch_size, call
           on_divergence="raise"):
     """Train ``model`` for ``epochs`` epochs; same contract as ``keras.Model.fit``'s history."""
     check = on_divergence == "raise"  # else the guard keeps the best finite state, as a callback
-    callbacks = list(callbacks) if check else [*callbacks, FiniteGuard(on_divergence)]
+    callbacks = list(callbacks) if check else [*callbacks, FiniteGuard(on_divergence, initial_epoch)]
     trainer = _cache.acquire(model, loss, metrics, batch_size, data.x.shape[1])
     try:
         copy_metric_state(trainer.metrics, metrics)  # this fit's, e.g. its target units

@@ -69,18 +69,27 @@ class FiniteGuard(keras.callbacks.Callback):
     host; when an epoch diverges, training stops, a ``ConvergenceWarning`` says
     so and that state is restored at the end of training (after any
     ``EarlyStopping`` restore, so the optimizer's moments match the weights).
-    A fit whose first epoch diverges has no finite state to keep and raises.
+    A call that continues a trained network (``initial_epoch`` > 0: a warm start, the
+    final phase after early stopping) keeps the state it started from until an epoch
+    does better; a fresh network whose first epoch diverges has no finite state to keep
+    and raises.
     """
 
-    def __init__(self, on_divergence: str = "raise"):
+    def __init__(self, on_divergence: str = "raise", initial_epoch: int = 0):
         super().__init__()
-        self.on_divergence = on_divergence
+        self.on_divergence, self.initial_epoch = on_divergence, initial_epoch
 
     def on_train_begin(self, logs=None):
         self.best, self.best_epoch, self.state, self.diverged = np.inf, None, None, None
+        if self.on_divergence == "warn" and self.initial_epoch > 0:
+            self.best_epoch = self.initial_epoch - 1  # the epoch the network was left at
+            self.state = self._snapshot()
 
     def _variables(self) -> list:
         return state_variables(self.model)
+
+    def _snapshot(self) -> list:
+        return [np.array(ops.convert_to_numpy(v.value)) for v in self._variables()]
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -90,7 +99,7 @@ class FiniteGuard(keras.callbacks.Callback):
                 score = logs.get("val_loss", logs.get("loss"))
                 if score is not None and np.isfinite(score) and score < self.best:
                     self.best, self.best_epoch = float(score), epoch
-                    self.state = [np.array(ops.convert_to_numpy(v.value)) for v in self._variables()]
+                    self.state = self._snapshot()
             return
         if self.on_divergence == "raise" or self.state is None:
             raise _diverged(reason)
@@ -102,7 +111,7 @@ class FiniteGuard(keras.callbacks.Callback):
             return
         for variable, value in zip(self._variables(), self.state, strict=True):
             variable.assign(value)
-        warnings.warn(
-            f"{self.diverged}. Training stopped; the network keeps the weights of epoch "
-            f"{self.best_epoch + 1} (loss {self.best:.4g}), the best finite epoch. {_ADVICE}",
-            ConvergenceWarning, stacklevel=2)
+        kept = (f"epoch {self.best_epoch + 1} (loss {self.best:.4g}), the best finite epoch"
+                if np.isfinite(self.best) else f"epoch {self.best_epoch + 1}, where this call started")
+        warnings.warn(f"{self.diverged}. Training stopped; the network keeps the weights of {kept}. {_ADVICE}",
+                      ConvergenceWarning, stacklevel=2)

@@ -101,7 +101,7 @@ def train(model, data, *, epochs, initial_epoch, batch_size, callbacks, verbose,
         epochs=initial_epoch + epochs,
         initial_epoch=initial_epoch,
         validation_data=validation,
-        callbacks=[*first, *callbacks, FiniteGuard(on_divergence)],
+        callbacks=[*first, *callbacks, FiniteGuard(on_divergence, initial_epoch)],
         verbose=verbose,
         **{"shuffle": False, **fit_kwargs},
     )
