@@ -4,9 +4,11 @@
 Network Dense(64, relu) -> Dense(32, relu) -> Dense(1, sigmoid) on 50 features,
 batch 32, Adam(1e-3), binary cross-entropy, sample weights. Contenders:
 
-    keras_step  TorchTrainer._keras_step: Keras's layers, loss and optimizer (the old step)
-    fast_step   TorchTrainer._step: the raw-torch step of skdeep/_engine/_torch_fast.py
-    plain_torch torch.nn.Sequential + torch.optim.Adam + BCEWithLogitsLoss, as skorch steps
+    keras_step    TorchTrainer._keras_step: Keras's layers, loss and optimizer (the old step)
+    fast_step     TorchTrainer._step: the raw-torch step of skdeep/_engine/_torch_fast.py
+                  (the Adam update in torch's fused CPU kernel)
+    fast_foreach  the same with Keras's own _foreach Adam update (_torch_fast.FUSED = False)
+    plain_torch   torch.nn.Sequential + torch.optim.Adam + BCEWithLogitsLoss, as skorch steps
 
 Each: median per-step time over --steps steps after --warmup steps, in --rounds
 interleaved rounds (median of the round medians).
@@ -28,6 +30,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from skdeep._engine import _torch_fast  # noqa: E402
 from skdeep._engine._torch import TorchTrainer  # noqa: E402
 
 N_FEATURES, BATCH = 50, 32
@@ -84,17 +87,21 @@ def main(argv=None):
     sw = torch.as_tensor(rng.uniform(0.5, 1.5, size=BATCH * 64).astype("float32"))
     batches = [(x[i:i + BATCH], y[i:i + BATCH], sw[i:i + BATCH]) for i in range(0, len(x), BATCH)]
     old, new = keras_trainer(), keras_trainer()
+    _torch_fast.FUSED = False  # read when a trainer is made
+    foreach = keras_trainer()
+    _torch_fast.FUSED = True
     assert new._fast is not None, "the fast step does not apply to the benchmark network"
-    contenders = {"keras_step": old._keras_step, "fast_step": new._step, "plain_torch": plain_torch_step()}
+    contenders = {"keras_step": old._keras_step, "fast_step": new._step, "fast_foreach": foreach._step,
+                  "plain_torch": plain_torch_step()}
     results = {k: [] for k in contenders}
     for _ in range(args.rounds):
         for name, step in contenders.items():
             results[name].append(timed(step, batches, args.warmup, args.steps))
     base = statistics.median(results["plain_torch"])
-    print(f"{'step':<12} {'ms/step':>8} {'vs plain torch':>15}")
+    print(f"{'step':<14} {'ms/step':>8} {'vs plain torch':>15}")
     for name, r in results.items():
         ms = statistics.median(r)
-        print(f"{name:<12} {ms:8.3f} {base / ms:14.2f}x")
+        print(f"{name:<14} {ms:8.3f} {base / ms:14.2f}x")
 
 
 if __name__ == "__main__":

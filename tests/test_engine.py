@@ -39,8 +39,17 @@ def test_compiled_engine_trains_exactly_like_keras_fit(data, extra):
     assert a.history_.keys() == b.history_.keys()
     for key in a.history_:
         np.testing.assert_allclose(a.history_[key], b.history_[key], rtol=1e-4, err_msg=key)
-    for wa, wb in zip(a.model_.get_weights(), b.model_.get_weights()):
-        np.testing.assert_allclose(wa, wb, rtol=1e-4, atol=1e-6)
+    layers = a.model_.layers
+    for la, lb, following in zip(layers, b.model_.layers, layers[1:] + [None], strict=True):
+        wa, wb = la.get_weights(), lb.get_weights()
+        if isinstance(following, keras.layers.BatchNormalization) and keras.backend.backend() == "torch":
+            # The normalization cancels this layer's bias: its gradient is rounding noise, which
+            # Adam scales to full steps, and torch's fused Adam (equal to Keras's update up to
+            # rounding) draws other noise. Its kernel is compared; the bias changes no output.
+            wa, wb = wa[:1], wb[:1]
+        for va, vb in zip(wa, wb, strict=True):
+            np.testing.assert_allclose(va, vb, rtol=1e-4, atol=1e-6, err_msg=la.name)
+    np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), rtol=1e-4, atol=1e-6)
 
 
 def test_early_stopping_identical_on_both_engines(data):
@@ -528,14 +537,43 @@ def _torch_models():
 
 
 @pytest.mark.skipif(keras.backend.backend() != "torch", reason="the PyTorch trainer's fast step")
-@pytest.mark.parametrize("name", ["mlp", "regression", "fallback"])
-def test_torch_fast_step_is_bitwise_keras_step(data, name):
-    """The raw-torch step (_torch_fast) gives exactly the losses, weights and optimizer state of
-    the step through Keras's layers, loss and optimizer, and falls back where it cannot."""
+def test_torch_fused_update_reads_non_contiguous_gradients():
+    """The fused kernel reads raw memory: a gradient given as a transposed view (same values,
+    other strides) must update exactly as its contiguous copy does."""
     import torch
 
+    from skdeep._engine import _torch_fast
+
+    states = []
+    for view in (False, True):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="mse")
+        model.optimizer.build(model.trainable_variables)
+        build = _torch_fast._update(model.optimizer, list(model.trainable_variables))
+        assert build.fused
+        update = build()
+        grads = [torch.arange(6, dtype=torch.float32).reshape(2, 3).t() / 7, torch.tensor([0.5, -0.25])]
+        update([g if view else g.contiguous() for g in grads])
+        states.append([keras.ops.convert_to_numpy(v.value) for v in model.trainable_variables])
+    for a, b in zip(*states, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.skipif(keras.backend.backend() != "torch", reason="the PyTorch trainer's fast step")
+@pytest.mark.parametrize("fused", [False, True], ids=["foreach", "fused"])
+@pytest.mark.parametrize("name", ["mlp", "regression", "fallback"])
+def test_torch_fast_step_is_keras_step(data, name, fused, monkeypatch):
+    """The raw-torch step (_torch_fast) gives the losses, weights and optimizer state of the step
+    through Keras's layers, loss and optimizer, and falls back where it cannot: exactly with
+    Keras's own Adam ops, within float32 rounding with torch's fused Adam kernel (AdamW's weight
+    decay in "mlp", plain Adam in "regression")."""
+    import torch
+
+    from skdeep._engine import _torch_fast
     from skdeep._engine._torch import TorchTrainer, seed_epoch
 
+    monkeypatch.setattr(_torch_fast, "FUSED", fused)
     X, y = data
     model, fast = _torch_models()[name]
     model.optimizer.build(model.trainable_variables)
@@ -548,12 +586,27 @@ def test_torch_fast_step_is_bitwise_keras_step(data, name):
         trainer.load(model)
         assert (trainer._fast is not None and all(
             p is not None for p in (trainer._fast._forward, trainer._fast._loss_fn, trainer._fast._update))) == fast
+        if fast:
+            assert trainer._fast._update.fused == fused
         if trainer._fast is not None:
             trainer._fast.bind()
         step = trainer._step if use_fast else trainer._keras_step
         seed_epoch(0, 0)
-        losses = [float(step(x[i:i + 32], yt[i:i + 32], sw[i:i + 32])) for i in range(0, 200, 32)]
-        runs.append((losses, [keras.ops.convert_to_numpy(v.value) for v in trainer._vars]))
+        losses = [float(step(x[:32], yt[:32], sw[:32]))]
+        first = [keras.ops.convert_to_numpy(v.value) for v in trainer._vars]
+        losses += [float(step(x[i:i + 32], yt[i:i + 32], sw[i:i + 32])) for i in range(32, 200, 32)]
+        runs.append((losses, [keras.ops.convert_to_numpy(v.value) for v in trainer._vars], first))
+    if fused and fast:
+        # One update from the same gradients: the same within rounding. Keras computes the bias
+        # correction 1 - beta_2 ** t in float32 (beta_2 = 0.999 rounded: ~1e-5 of it at t = 1),
+        # the kernel in float64: the first step differs by up to ~1e-4 of the 1e-2 rate (7e-8
+        # measured). Later steps start from weights that differ in the last bits; a gradient
+        # that is only rounding noise (a bias in front of batch normalization) then differs
+        # wholly and Adam scales it to a full step, so after it only the losses are compared.
+        for a, b in zip(runs[0][2], runs[1][2], strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(runs[0][0], runs[1][0], rtol=1e-5)
+        return
     assert runs[0][0] == runs[1][0]
     for a, b in zip(runs[0][1], runs[1][1], strict=True):
         np.testing.assert_array_equal(a, b)
