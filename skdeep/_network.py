@@ -61,6 +61,10 @@ def build_mlp(
         x = keras.layers.Dense(
             int(units),
             activation=None if batch_normalization else activation,
+            # The normalization subtracts the mean: a bias before it changes no output, and its
+            # gradient is rounding noise that Adam scales to full steps. BatchNormalization's
+            # beta is the bias there.
+            use_bias=not batch_normalization,
             kernel_regularizer=regularizer,
             name=f"hidden_{i}",
             dtype=dtype,

@@ -125,13 +125,15 @@ def test_keras_mark_logits_is_what_sigmoid_leaves():
         assert hasattr(keras.activations.sigmoid(x), "_keras_logits")
 
 
-@pytest.mark.skipif(keras.backend.backend() != "torch", reason="Keras's torch optimizers")
-def test_keras_torch_adam_slots():
-    adam, modules = _compat.keras_torch_adam()
+# -- Used by: skdeep/_engine/_trainer.py plain_adam_slots (the fused Adam update of the
+# TensorFlow and PyTorch trainers) --
+def test_keras_adam_slots():
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     for optimizer in (keras.optimizers.Adam(0.01), keras.optimizers.AdamW(0.01, weight_decay=0.1)):
         optimizer.build(model.trainable_variables)
-        assert isinstance(optimizer, adam) and type(optimizer).__module__ in modules
+        if keras.backend.backend() == "torch":
+            adam, modules = _compat.keras_torch_adam()
+            assert isinstance(optimizer, adam) and type(optimizer).__module__ in modules
         slots = _compat.keras_adam_slots(optimizer, model.trainable_variables)
         assert len(slots["momentums"]) == len(slots["velocities"]) == 2
         assert [v.shape for v in slots["momentums"]] == [v.shape for v in model.trainable_variables]

@@ -9,6 +9,12 @@ short last batch is a step of its own, as on JAX. Measured on 2 CPU cores, XLA
 would make a step of a 256x256 network 2.4x faster (0.74 instead of 1.8 ms) but
 costs 15 to 20 s of compilation per configuration, which small fits never earn
 back: skdeep leaves it off there, as Keras does.
+
+Keras's Adam(W) update is ~10 graph ops a variable; the step issues
+``tf.raw_ops.ResourceApplyAdam`` instead, the same arithmetic in one kernel a
+variable (:meth:`TFTrainer._fused_adam`; 1.2-1.3x faster epochs of the default
+network on 2 CPU cores). Keras's update up to rounding; ``FUSED = False`` gives
+the bitwise path back.
 """
 
 from __future__ import annotations
@@ -20,7 +26,11 @@ import numpy as np
 import tensorflow as tf
 
 from .._model_state import state_variables
-from ._trainer import Trainer, bucket, pad
+from ._trainer import Trainer, bucket, pad, plain_adam_slots
+
+# Whether the step may update with tf.raw_ops.ResourceApplyAdam, one kernel per variable for
+# Keras's ~10 ops of Adam.update_step (the same arithmetic; up to rounding, not bit for bit).
+FUSED = True
 
 
 def _any_rows(a) -> tf.TensorSpec:
@@ -129,10 +139,49 @@ class TFTrainer(Trainer):
             if self.model.losses:
                 loss = loss + tf.add_n(self.model.losses)
         grads = tape.gradient(loss, self.model.trainable_variables)
-        self.optimizer.apply(grads, self.model.trainable_variables)
+        if not self._fused_adam(grads, self.model.trainable_variables):
+            self.optimizer.apply(grads, self.model.trainable_variables)
         for m in self.metrics:
             m.update_state(yb, yp)  # compile(metrics=...) metrics are unweighted in Keras
         return total + tf.cast(loss, tf.float64) * tf.cast(tf.shape(idx)[0], tf.float64)
+
+    def _fused_adam(self, grads, variables) -> bool:
+        """Keras's Adam(W) update in ``tf.raw_ops.ResourceApplyAdam`` (traced into the step); False
+        where ``optimizer.apply`` must run instead (see :func:`plain_adam_slots`).
+
+        The kernel computes ``Adam.update_step``'s arithmetic: ``alpha = lr * sqrt(1 - b2^t) /
+        (1 - b1^t)``, ``m += (g - m) * (1 - b1)``, ``v += (g^2 - v) * (1 - b2)``, ``var -= m *
+        alpha / (sqrt(v) + eps)``, in one call per variable instead of ~10 ops (a fifth of a
+        small network's step on a CPU). ``1 - b1`` is rounded in float32 there, in float64 by
+        Keras: the same update up to rounding, not bit for bit. AdamW's decoupled decay is
+        applied first, as ``TFOptimizer._apply_weight_decay`` does.
+        """
+        opt = self.optimizer
+        if (not FUSED or type(opt) not in (keras.optimizers.Adam, keras.optimizers.AdamW)
+                or tf.distribute.has_strategy() or any(g is None for g in grads)):
+            return False
+        try:
+            slots = plain_adam_slots(opt, variables)
+        except Exception:  # noqa: BLE001 -- an optimizer the private hooks cannot read: Keras's path
+            slots = None
+        if slots is None:
+            return False
+        self.traces["fused_adam"] += 1
+        f32 = tf.float32
+        lr = tf.cast(slots["learning_rate"].value, f32)
+        t = tf.cast(slots["iterations"].value + 1, f32)
+        b1, b2 = tf.constant(opt.beta_1, f32), tf.constant(opt.beta_2, f32)
+        if opt.weight_decay is not None:
+            wd = tf.constant(opt.weight_decay, f32)
+            for v in slots["decayed"]:
+                v.value.assign_sub(v.value * wd * lr)
+        b1_power, b2_power, eps = tf.pow(b1, t), tf.pow(b2, t), tf.constant(opt.epsilon, f32)
+        for var, m, v, g in zip(variables, slots["momentums"], slots["velocities"], grads, strict=True):
+            tf.raw_ops.ResourceApplyAdam(var=var.value.handle, m=m.value.handle, v=v.value.handle,
+                                         beta1_power=b1_power, beta2_power=b2_power, lr=lr, beta1=b1, beta2=b2,
+                                         epsilon=eps, grad=tf.convert_to_tensor(g))  # (embeddings: IndexedSlices)
+        slots["iterations"].value.assign_add(1)
+        return True
 
     def weights(self):
         return [v.value for v in self.model.trainable_variables], [v.value for v in self.model.non_trainable_variables]

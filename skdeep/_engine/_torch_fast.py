@@ -42,6 +42,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import _compat
+from ._trainer import plain_adam_slots
 
 _F32 = torch.float32
 # Whether the Adam(W) update may use torch's fused CPU kernel (within float32 rounding of
@@ -208,17 +209,8 @@ def _update(optimizer, variables):
     opt = optimizer
     if not isinstance(opt, adam) or type(opt).__module__ not in modules:
         return None
-    if (opt.clipnorm or opt.clipvalue or opt.global_clipnorm or opt.use_ema or opt.gradient_accumulation_steps
-            or opt.loss_scale_factor is not None or opt.amsgrad):
-        return None
-    if any(v.constraint is not None or getattr(v, "overwrite_with_gradient", False) for v in variables):
-        return None
-    slots = _compat.keras_adam_slots(opt, variables)
-    if not isinstance(slots["learning_rate"], keras.Variable):
-        return None  # schedules and callables: Keras's path
-    if [id(v) for v in variables] != [id(v) for v in slots["trainable"]]:
-        return None
-    if any(v.dtype != "float32" for v in variables):
+    slots = plain_adam_slots(opt, variables)
+    if slots is None:
         return None
     moms, vels, decayed = slots["momentums"], slots["velocities"], slots["decayed"]
     lr_v, it_v = slots["learning_rate"], slots["iterations"]

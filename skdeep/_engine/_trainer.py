@@ -39,6 +39,7 @@ from typing import Callable
 import keras
 import numpy as np
 
+from .. import _compat
 from .._chunks import row_slices
 from .._state import seeded
 from ._guard import all_finite
@@ -73,6 +74,31 @@ def copy_metric_state(dst: list, src: list) -> None:
     for mine, given in zip(dst, src, strict=True):
         for d, s in zip(mine.variables, given.variables, strict=True):
             d.assign(s.value)
+
+
+def plain_adam_slots(optimizer, variables) -> dict | None:
+    """The slots of an Adam(W) update of ``variables`` that is only Adam's arithmetic (and
+    decoupled weight decay), for a backend's fused update; None where Keras's ``apply`` does
+    more: clipping, EMA, gradient accumulation, loss scaling, AMSGrad, constraints, a
+    learning-rate schedule, variables it was not built for, or not float32.
+
+    The caller checks the optimizer's class: a subclass may change the update.
+    See :func:`skdeep._compat.keras_adam_slots` for what the slots are.
+    """
+    opt = optimizer
+    if (opt.clipnorm or opt.clipvalue or opt.global_clipnorm or opt.use_ema or opt.amsgrad
+            or getattr(opt, "gradient_accumulation_steps", None) or getattr(opt, "loss_scale_factor", None) is not None):
+        return None
+    if any(v.constraint is not None or getattr(v, "overwrite_with_gradient", False) for v in variables):
+        return None
+    slots = _compat.keras_adam_slots(opt, variables)
+    if not isinstance(slots["learning_rate"], keras.Variable):
+        return None  # schedules and callables: Keras's path
+    if [id(v) for v in variables] != [id(v) for v in slots["trainable"]]:
+        return None
+    if any(v.dtype != "float32" for v in variables):
+        return None
+    return slots
 
 
 class Trainer(abc.ABC):
