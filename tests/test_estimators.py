@@ -279,6 +279,9 @@ def test_perceptron_and_architecture_options(cancer):
     kinds = [type(layer).__name__ for layer in deep.model_.layers]
     assert kinds.count("BatchNormalization") == 2 and kinds.count("Dropout") == 2
     assert deep.model_.get_layer("hidden_1").kernel_regularizer is not None
+    # the normalization's beta is the bias: a Dense bias before it would change no output
+    assert deep.model_.get_layer("hidden_1").bias is None and deep.model_.get_layer("hidden_2").bias is None
+    assert deep.model_.get_layer("batch_norm_1").beta is not None
 
 
 def test_metrics_by_name(cancer):

@@ -22,14 +22,15 @@ update up to rounding, not bit for bit; with ``FUSED = False`` it issues Keras's
 own ``_foreach`` ops and the whole step is bitwise Keras's. tests/test_engine.py
 (``test_torch_fast_step_is_keras_step``) holds both: exact equality of losses,
 weights and optimizer slots without the kernel; with it, the first update within
-1e-6 (Keras rounds its bias correction in float32) and the losses of seven steps
-within rtol 1e-5. What it does not cover (other layers, losses, optimizers,
+1e-6 (Keras rounds its bias correction in float32), seven steps' losses within
+rtol 1e-5 and weights within 1e-5. What it does not cover (other layers, losses, optimizers,
 clipping, EMA, ...) goes through Keras, part by part (see :mod:`._torch_fast`).
 Against ``keras.Model.fit`` itself results stay within the engine tests' rtol
 1e-4 (the epoch loss is summed in float64 here, Keras's tracker differs in
-rounding), except a bias that batch normalization cancels: its gradient is
-rounding noise, which Adam scales to full steps, so it differs between any two
-updates that round differently (it changes no output).
+rounding), except a bias that batch normalization cancels in a network of your
+own (skdeep's builds none): its gradient is rounding noise, which Adam scales to
+full steps, so it differs between any two updates that round differently (it
+changes no output).
 
 Measured (``benchmarks/torch_step.py``: 50-64-32-1 network, batch 32, Adam,
 binary cross-entropy, one thread, 2-core CPU, quiet): the step through Keras
