@@ -18,6 +18,7 @@ Usage::
     python benchmarks/small_data.py --rows 5000 --variants large-batch --min-rows 2500
     python benchmarks/small_data.py --rows 1000 --variants regression-budget  # regression only
     python benchmarks/small_data.py --rows 1000 --variants finish  # the final phase on every row
+    python benchmarks/small_data.py --rows 1000000 --variants dropout  # full data sets, with and without dropout
 """
 
 from __future__ import annotations
@@ -70,9 +71,12 @@ FINISH_VARIANTS = {
     "final phase 0.25": {"finish_on_all_rows": 0.25},
     "final phase 0.5": {"finish_on_all_rows": 0.5},
 }
+# Dropout between the hidden layers (0.1 by default): its random masks are a third of a step's
+# time at batch 256 on a CPU (issue 18), and regression may not need them (issue 21).
+DROPOUT_VARIANTS = {"dropout 0.1 (default)": {}, "dropout 0": {"dropout": 0.0}}
 VARIANT_SETS = {"network": VARIANTS, "batch": BATCH_VARIANTS, "large-batch": LARGE_BATCH_VARIANTS,
                 "patience": PATIENCE_VARIANTS, "regression-budget": REGRESSION_BUDGET_VARIANTS,
-                "finish": FINISH_VARIANTS}
+                "finish": FINISH_VARIANTS, "dropout": DROPOUT_VARIANTS}
 # Variant sets that concern one task only.
 VARIANT_TASK = {"regression-budget": "regression"}
 FULL = next(iter(VARIANTS))

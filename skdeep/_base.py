@@ -21,8 +21,8 @@ from ._chunks import dense
 from ._engine import _host
 from ._features import FeatureEncoder, from_polars, non_numeric_error, reads_columns
 from ._params import (
-    DEFAULT_DROPOUT, DEFAULT_EMBEDDING, DEFAULT_FINISH, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER,
-    DEFAULT_PATIENCE,
+    DEFAULT_EMBEDDING, DEFAULT_FINISH, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER,
+    DEFAULT_PATIENCE, DEFAULT_REGRESSOR_DROPOUT,
     PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, check_routed, check_values, is_routed, routed,
 )
 from ._splits import stratified_split
@@ -40,7 +40,7 @@ class BaseKerasEstimator(BaseEstimator):
         *,
         hidden_layer_sizes=DEFAULT_HIDDEN,
         activation="relu",
-        dropout=DEFAULT_DROPOUT,
+        dropout=DEFAULT_REGRESSOR_DROPOUT,
         l2=0.0,
         batch_normalization=False,
         optimizer=DEFAULT_OPTIMIZER,

@@ -22,13 +22,17 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
 
     Parameters
     ----------
-    model, hidden_layer_sizes, activation, dropout, l2, batch_normalization, \
+    model, hidden_layer_sizes, activation, l2, batch_normalization, \
 optimizer, learning_rate, learning_rate_schedule, metrics, batch_size, epochs, \
 validation_split, early_stopping, patience, callbacks, categorical_features, \
 numeric_transform, numeric_embedding, n_ensemble, random_state, verbose, \
 warm_start, engine, distribution, on_divergence, dtype
         As in :class:`KerasClassifier`. Metrics such as ``"mae"``, ``"mse"``,
         ``"rmse"`` and ``"r2"`` are recorded per epoch.
+    dropout : float, default=0.0
+        As in :class:`KerasClassifier`, where it is 0.1 by default: on the
+        selection data sets regression scored higher without dropout, and
+        trained faster (its random masks are up to a third of a step's time).
     loss : str, keras.losses.Loss, callable or None, default=None
         None is mean squared error; e.g. ``"mean_absolute_error"`` or ``"huber"``.
     finish_on_all_rows : float, default=0.25
