@@ -20,7 +20,7 @@ DEFAULT_EMBEDDING = "auto"
 DEFAULT_DROPOUT = 0.1  # KerasClassifier's
 # KerasRegressor's: no dropout. On the selection half it scored higher in regression (full data
 # sets: 6 of 8 cases better, mean +0.004 R²; subsampled to 1,000 rows: 6 of 8, +0.005) at
-# 0.8-0.85x the fit time; classification split (6 of 12 better, mean -0.001 ROC AUC). See
+# 0.82-0.88x the median fit time; classification split (6 of 12 better, mean -0.001 ROC AUC). See
 # benchmarks/RESULTS.md, "Round five".
 DEFAULT_REGRESSOR_DROPOUT = 0.0
 DEFAULT_OPTIMIZER = "adamw"
