@@ -213,10 +213,12 @@ class BaseKerasEstimator(BaseEstimator):
                     "impute them first (e.g. SimpleImputer in a Pipeline).")
             encoder = self._make_target_encoder().fit(y, **self._encoder_fit_kwargs(classes, sw))
             # partial_fit (stream=True) sees one chunk of data of unknown length: sized for large data.
-            shape = _budget.auto_network(None if stream else len(sw), self.hidden_layer_sizes, self.numeric_embedding)
+            shape = _budget.auto_network(None if stream else len(sw), self.hidden_layer_sizes, self.numeric_embedding,
+                                         self.dropout, regression=self._task_family == "regression")
             model = self._build(features, encoder, seed, shape)
             self._seed_, self.feature_encoder_, self.target_encoder_, self.model_ = seed, features, encoder, model
             self.hidden_layer_sizes_, self.numeric_embedding_ = shape["hidden_layer_sizes"], shape["numeric_embedding"]
+            self.dropout_ = shape["dropout"]
             self.history_, self.n_iter_ = {}, 0
         # Sized for every call (a warm-start fit may set other epochs or see other rows).
         self.budget_ = _budget.resolve(len(sw), batch_size=self.batch_size, epochs=self.epochs,

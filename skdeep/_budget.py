@@ -47,6 +47,14 @@ AUTO_VALIDATION_SPLIT = 0.1
 # small one 2.15, better in 15 of 20) at 0.41x its median fit time.
 SMALL_DATA_ROWS = EARLY_STOPPING_MIN_ROWS
 SMALL_HIDDEN, HIDDEN = (128, 128), (256, 256)
+# dropout="auto": DROPOUT, except in regression from SMALL_DATA_ROWS rows (where early stopping
+# runs), where none. On the selection half (benchmarks/small_data.py --variants dropout, RESULTS.md
+# "Round five") regression scored higher without dropout on the full data sets (6 of 8 cases,
+# +0.0042 R²) and subsampled to 1,000 rows (6 of 8, +0.0050) at 0.82-0.88x the median fit time,
+# but lower at 400 rows (6 of 8 worse), where the step budget, not early stopping, ends the fit.
+# Classification keeps it: at 1,000 rows and beyond even (14 of 24 better, mean -0.0007 ROC AUC),
+# at 400 rows worse without it (8 of 12 worse).
+DROPOUT = 0.1
 
 
 # After early stopping, KerasRegressor trains ``finish_on_all_rows`` (0.25,
@@ -155,7 +163,8 @@ def final_phase_epochs(fraction: float, val_loss) -> int:
     return max(MIN_FINAL_EPOCHS, round(fraction * best))
 
 
-def auto_network(n_samples: int | None, hidden_layer_sizes, numeric_embedding) -> dict:
+def auto_network(n_samples: int | None, hidden_layer_sizes, numeric_embedding, dropout=DROPOUT,
+                 regression: bool = False) -> dict:
     """The network's ``"auto"`` sizes for ``n_samples`` training rows; other values as given.
 
     ``n_samples=None`` (``partial_fit``: the stream's length is unknown) sizes for large data.
@@ -163,20 +172,24 @@ def auto_network(n_samples: int | None, hidden_layer_sizes, numeric_embedding) -
     Examples
     --------
     >>> auto_network(400, "auto", "auto")
-    {'hidden_layer_sizes': (128, 128), 'numeric_embedding': None}
+    {'hidden_layer_sizes': (128, 128), 'numeric_embedding': None, 'dropout': 0.1}
     >>> auto_network(5000, "auto", "auto")
-    {'hidden_layer_sizes': (256, 256), 'numeric_embedding': 'periodic'}
+    {'hidden_layer_sizes': (256, 256), 'numeric_embedding': 'periodic', 'dropout': 0.1}
     >>> auto_network(None, "auto", "auto")["numeric_embedding"]
     'periodic'
-    >>> auto_network(400, (32,), "periodic")
-    {'hidden_layer_sizes': (32,), 'numeric_embedding': 'periodic'}
+    >>> auto_network(400, (32,), "periodic", dropout=0.2)
+    {'hidden_layer_sizes': (32,), 'numeric_embedding': 'periodic', 'dropout': 0.2}
+    >>> [auto_network(n, "auto", "auto", "auto", regression=True)["dropout"] for n in (400, 5000, None)]
+    [0.1, 0.0, 0.0]
     """
     small = n_samples is not None and n_samples < SMALL_DATA_ROWS
     if isinstance(hidden_layer_sizes, str):  # "auto": the constraints allow no other string
         hidden_layer_sizes = SMALL_HIDDEN if small else HIDDEN
     if numeric_embedding == "auto":
         numeric_embedding = None if small else "periodic"
-    return {"hidden_layer_sizes": hidden_layer_sizes, "numeric_embedding": numeric_embedding}
+    if isinstance(dropout, str):  # "auto"
+        dropout = 0.0 if regression and not small else DROPOUT
+    return {"hidden_layer_sizes": hidden_layer_sizes, "numeric_embedding": numeric_embedding, "dropout": dropout}
 
 
 def rate_set_elsewhere(optimizer, callbacks) -> bool:

@@ -42,8 +42,9 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         500 training rows, ``(128, 128)`` below (``hidden_layer_sizes_`` says which).
     activation : str or callable, default="relu"
         Activation of the hidden layers (any Keras activation).
-    dropout : float, default=0.1
-        Dropout rate after each hidden layer.
+    dropout : float or "auto", default=0.1
+        Dropout rate after each hidden layer. "auto" is 0.1 here; for
+        :class:`KerasRegressor` it depends on the rows (``dropout_`` says which).
     l2 : float, default=0.0
         L2 penalty on the kernels of all Dense layers.
     batch_normalization : bool, default=False
@@ -166,6 +167,8 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         function asking for it) got; sized by the first fit's rows, for large data by ``partial_fit``.
     numeric_embedding_ : str or None
         ``numeric_embedding`` with "auto" resolved, likewise.
+    dropout_ : float
+        ``dropout`` with "auto" resolved, likewise.
 
     See Also
     --------

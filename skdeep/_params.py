@@ -18,11 +18,7 @@ from ._compat import HasMethods, Interval, StrOptions
 DEFAULT_HIDDEN = "auto"  # sized to the data: skdeep._budget.auto_network
 DEFAULT_EMBEDDING = "auto"
 DEFAULT_DROPOUT = 0.1  # KerasClassifier's
-# KerasRegressor's: no dropout. On the selection half it scored higher in regression (full data
-# sets: 6 of 8 cases better, mean +0.004 R²; subsampled to 1,000 rows: 6 of 8, +0.005) at
-# 0.82-0.88x the median fit time; classification split (6 of 12 better, mean -0.001 ROC AUC). See
-# benchmarks/RESULTS.md, "Round five".
-DEFAULT_REGRESSOR_DROPOUT = 0.0
+DEFAULT_REGRESSOR_DROPOUT = "auto"  # 0.1 below 500 rows, none from there: skdeep._budget.auto_network
 DEFAULT_OPTIMIZER = "adamw"
 DEFAULT_LEARNING_RATE = 0.001
 DEFAULT_PATIENCE = 16
@@ -36,7 +32,7 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "model": [None, callable],  # a build function, or a keras.Model (callable too)
     "hidden_layer_sizes": [Interval(Integral, 1, None, closed="left"), "array-like", StrOptions({"auto"})],
     "activation": [str, callable],
-    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "dropout": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
     "l2": [Interval(Real, 0, None, closed="left")],
     "batch_normalization": ["boolean"],
     "optimizer": [str, HasMethods(["apply", "get_config"]), type],

@@ -29,10 +29,11 @@ numeric_transform, numeric_embedding, n_ensemble, random_state, verbose, \
 warm_start, engine, distribution, on_divergence, dtype
         As in :class:`KerasClassifier`. Metrics such as ``"mae"``, ``"mse"``,
         ``"rmse"`` and ``"r2"`` are recorded per epoch.
-    dropout : float, default=0.0
-        As in :class:`KerasClassifier`, where it is 0.1 by default: on the
-        selection data sets regression scored higher without dropout, and
-        trained faster (its random masks are up to a third of a step's time).
+    dropout : float or "auto", default="auto"
+        As in :class:`KerasClassifier`, where it is 0.1 by default. "auto": none
+        from 500 training rows (where early stopping runs: on the selection data
+        sets regression scored higher without dropout there, and trained faster),
+        0.1 below (``dropout_`` says which).
     loss : str, keras.losses.Loss, callable or None, default=None
         None is mean squared error; e.g. ``"mean_absolute_error"`` or ``"huber"``.
     finish_on_all_rows : float, default=0.25
@@ -56,6 +57,8 @@ warm_start, engine, distribution, on_divergence, dtype
     budget_ : Budget
     hidden_layer_sizes_ : int or tuple of int
     numeric_embedding_ : str or None
+    dropout_ : float
+        The dropout rate used (``"auto"`` resolved).
 
     See Also
     --------

@@ -231,6 +231,22 @@ def test_auto_network_is_sized_to_the_rows(n, hidden, embedding):
     assert (given.hidden_layer_sizes_, given.numeric_embedding_) == ((8,), "periodic")
 
 
+@pytest.mark.parametrize("n, rate", [(499, 0.1), (500, 0.0)])
+def test_regressor_auto_dropout_is_off_where_early_stopping_runs(n, rate):
+    """dropout="auto" (the regressor's default): none from 500 rows, 0.1 below; a classifier keeps 0.1."""
+    X, y = mixed_frame(n=n)
+    reg = KerasRegressor(epochs=1, random_state=0).fit(X, y.astype(float))
+    assert reg.get_params()["dropout"] == "auto" and reg.dropout_ == rate
+    names = [layer.name for layer in reg.model_.layers]
+    assert ("dropout_1" in names) is (rate > 0)
+    if rate:
+        assert reg.model_.get_layer("dropout_1").rate == rate
+    clf = KerasClassifier(epochs=1, random_state=0, dropout="auto").fit(X, y)
+    assert clf.dropout_ == 0.1 and clf.model_.get_layer("dropout_1").rate == 0.1
+    given = KerasRegressor(epochs=1, random_state=0, dropout=0.3).fit(X, y.astype(float))
+    assert given.dropout_ == 0.3 and given.model_.get_layer("dropout_2").rate == 0.3
+
+
 def test_partial_fit_builds_the_large_data_network_from_a_small_first_chunk():
     """A stream's length is unknown at its first chunk: "auto" does not read it as small data."""
     X, y = mixed_frame(n=100)
