@@ -5,10 +5,11 @@ stateful: it updates its template's variables in place inside the graph. The
 epoch is XLA-compiled where ``keras.Model.fit`` would be (the model's
 ``jit_compile``: on a GPU, not on a CPU), so both engines draw the same dropout
 masks. XLA compiles per shape, so rows are then padded to size buckets and the
-short last batch is a step of its own, as on JAX. Measured on 2 CPU cores, XLA
-would make a step of a 256x256 network 2.4x faster (0.74 instead of 1.8 ms) but
-costs 15 to 20 s of compilation per configuration, which small fits never earn
-back: skdeep leaves it off there, as Keras does.
+short last batch is a step of its own, as on JAX. Measured on 2 CPU cores
+(``benchmarks/engine_step.py``), XLA makes a step of the plain 256x256 network at
+batch 32 1.4-1.6x faster, is no faster at batch 256 or on the default network,
+and costs 0.7-1.9 s of compilation per configuration (and per size of short last
+batch): skdeep leaves it off there, as Keras does.
 
 Keras's Adam(W) update is ~10 graph ops a variable; the step issues
 ``tf.raw_ops.ResourceApplyAdam`` instead, the same arithmetic in one kernel a
