@@ -31,9 +31,9 @@ warm_start, engine, distribution, on_divergence, dtype
         ``"rmse"`` and ``"r2"`` are recorded per epoch.
     dropout : float or "auto", default="auto"
         As in :class:`KerasClassifier`, where it is 0.1 by default. "auto": none
-        from 500 training rows (where early stopping runs: on the selection data
-        sets regression scored higher without dropout there, and trained faster),
-        0.1 below (``dropout_`` says which).
+        from 500 training rows (where early stopping runs by default: on the
+        selection data sets regression scored higher without dropout there, and
+        trained faster), 0.1 below (``dropout_`` says which).
     loss : str, keras.losses.Loss, callable or None, default=None
         None is mean squared error; e.g. ``"mean_absolute_error"`` or ``"huber"``.
     finish_on_all_rows : float, default=0.25

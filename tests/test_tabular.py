@@ -245,6 +245,16 @@ def test_regressor_auto_dropout_is_off_where_early_stopping_runs(n, rate):
     assert clf.dropout_ == 0.1 and clf.model_.get_layer("dropout_1").rate == 0.1
     given = KerasRegressor(epochs=1, random_state=0, dropout=0.3).fit(X, y.astype(float))
     assert given.dropout_ == 0.3 and given.model_.get_layer("dropout_2").rate == 0.3
+    # A build function asking for dropout gets the resolved rate, never the string "auto".
+    seen = []
+
+    def build(n_features_in, dropout):
+        seen.append(dropout)
+        inputs = keras.Input((n_features_in,))
+        return keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Dropout(dropout)(inputs)))
+
+    KerasRegressor(build, epochs=1, random_state=0).fit(X.select_dtypes("number").fillna(0), y.astype(float))
+    assert seen == [rate]
 
 
 def test_partial_fit_builds_the_large_data_network_from_a_small_first_chunk():
