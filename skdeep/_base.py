@@ -22,7 +22,7 @@ from ._engine import _host
 from ._features import FeatureEncoder, from_polars, non_numeric_error, reads_columns
 from ._params import (
     DEFAULT_EMBEDDING, DEFAULT_FINISH, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER,
-    DEFAULT_PATIENCE, DEFAULT_REGRESSOR_DROPOUT,
+    DEFAULT_LINEAR_SKIP, DEFAULT_PATIENCE, DEFAULT_REGRESSOR_DROPOUT,
     PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, check_routed, check_values, is_routed, routed,
 )
 from ._splits import stratified_split
@@ -59,6 +59,7 @@ class BaseKerasEstimator(BaseEstimator):
         numeric_transform="robust",
         numeric_embedding=DEFAULT_EMBEDDING,
         n_ensemble=1,
+        linear_skip=DEFAULT_LINEAR_SKIP,
         random_state=None,
         verbose=0,
         warm_start=False,
@@ -90,6 +91,7 @@ class BaseKerasEstimator(BaseEstimator):
         self.numeric_transform = numeric_transform
         self.numeric_embedding = numeric_embedding
         self.n_ensemble = n_ensemble
+        self.linear_skip = linear_skip
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
@@ -413,4 +415,4 @@ def _head_task(enc) -> str:
 
 
 _MLP_PARAMS = ("hidden_layer_sizes", "activation", "dropout", "l2", "batch_normalization", "numeric_embedding",
-               "n_ensemble", "dtype")
+               "n_ensemble", "linear_skip", "dtype")

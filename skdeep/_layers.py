@@ -48,17 +48,15 @@ class TabularInput(keras.layers.Layer):
         Map scaled values through ``z / sqrt(1 + (z / 3)^2)`` (RealMLP's smooth
         clipping: linear near 0, bounded by 3), so outliers and skew cannot
         dominate a layer; any value, however large, gets the bound.
-    periodic : bool
-        Embed each scaled numeric column with periodic features and a ReLU
-        (PLR, Gorishniy et al. 2022): ``relu(W_j [sin(2 pi c_j z), cos(2 pi c_j z)] + b_j)``
-        with trainable frequencies ``c_j`` (``PERIODIC_FREQUENCIES`` of them, drawn
-        from N(0, ``PERIODIC_SIGMA``)) and a ``PERIODIC_DIM``-wide output per column.
+
+    The output's first ``len(numeric_columns)`` columns are the scaled numeric
+    values, in order (:class:`PeriodicEmbedding` reads them there); then the
+    missing-value indicators, the one-hot codes and the categorical embeddings.
     """
 
     def __init__(self, numeric_columns=(), categorical_columns=(), n_categories=(), missing_columns=(),
-                 smooth_clip=True, periodic=False, **kwargs):
+                 smooth_clip=True, **kwargs):
         super().__init__(**kwargs)
-        self.periodic = bool(periodic)
         self.numeric_columns = [int(i) for i in numeric_columns]
         self.categorical_columns = [int(i) for i in categorical_columns]
         self.n_categories = [int(k) for k in n_categories]
@@ -83,13 +81,6 @@ class TabularInput(keras.layers.Layer):
         n = len(self.numeric_columns)
         self.center = self.add_weight(shape=(n,), initializer="zeros", trainable=False, name="center")
         self.scale = self.add_weight(shape=(n,), initializer="ones", trainable=False, name="scale")
-        if self.periodic and n:
-            k, d = PERIODIC_FREQUENCIES, PERIODIC_DIM
-            self.frequencies = self.add_weight(
-                shape=(n, k), initializer=keras.initializers.RandomNormal(stddev=PERIODIC_SIGMA), name="frequencies")
-            self.periodic_kernel = self.add_weight(shape=(n, 2 * k, d), initializer="glorot_uniform",
-                                                   name="periodic_kernel")
-            self.periodic_bias = self.add_weight(shape=(n, d), initializer="zeros", name="periodic_bias")
         if self.embedding is not None:
             self.embedding.build((None, len(self.embedded_columns)))
 
@@ -113,11 +104,6 @@ class TabularInput(keras.layers.Layer):
             if self.smooth_clip:
                 z = ops.clip(z, -CLIP_SATURATION, CLIP_SATURATION)  # infinities included
                 z = z * ops.rsqrt(1.0 + ops.square(z / 3.0))
-            if self.periodic:
-                v = 2.0 * math.pi * z[:, :, None] * self.frequencies  # (batch, columns, frequencies)
-                features = ops.concatenate([ops.sin(v), ops.cos(v)], axis=-1)
-                e = ops.relu(ops.einsum("bnf,nfd->bnd", features, self.periodic_kernel) + self.periodic_bias)
-                z = ops.reshape(e, (-1, len(self.numeric_columns) * PERIODIC_DIM))
             parts.append(z)
             if self.missing_columns:
                 parts.append(ops.cast(ops.take(missing, self.missing_columns, axis=1), z.dtype))
@@ -136,7 +122,7 @@ class TabularInput(keras.layers.Layer):
         return parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=1)
 
     def compute_output_shape(self, input_shape):
-        width = len(self.numeric_columns) * (PERIODIC_DIM if self.periodic else 1) + len(self.missing_columns)
+        width = len(self.numeric_columns) + len(self.missing_columns)
         width += len(self._one_hot_keep) + len(self.embedded_columns) * self.embedding_dim
         return (input_shape[0], width)
 
@@ -148,8 +134,46 @@ class TabularInput(keras.layers.Layer):
             "n_categories": self.n_categories,
             "missing_columns": self.missing_columns,
             "smooth_clip": self.smooth_clip,
-            "periodic": self.periodic,
         }
+
+
+@keras.saving.register_keras_serializable(package="skdeep")
+class PeriodicEmbedding(keras.layers.Layer):
+    """Embed the first ``n_columns`` input columns with periodic features; pass the rest through.
+
+    Each column ``j`` becomes ``relu(W_j [sin(2 pi c_j z), cos(2 pi c_j z)] + b_j)`` (PLR,
+    Gorishniy et al. 2022) with trainable frequencies ``c_j`` (``PERIODIC_FREQUENCIES`` of
+    them, drawn from N(0, ``PERIODIC_SIGMA``)) and a ``PERIODIC_DIM``-wide output. It reads
+    :class:`TabularInput`'s output, whose scaled numeric columns come first.
+    """
+
+    def __init__(self, n_columns: int, **kwargs):
+        super().__init__(**kwargs)
+        self.n_columns = int(n_columns)
+
+    def build(self, input_shape):
+        n, k, d = self.n_columns, PERIODIC_FREQUENCIES, PERIODIC_DIM
+        self.frequencies = self.add_weight(
+            shape=(n, k), initializer=keras.initializers.RandomNormal(stddev=PERIODIC_SIGMA), name="frequencies")
+        self.kernel = self.add_weight(shape=(n, 2 * k, d), initializer="glorot_uniform", name="kernel")
+        self.bias = self.add_weight(shape=(n, d), initializer="zeros", name="bias")
+        self._rest = list(range(n, input_shape[-1]))
+
+    def call(self, x):
+        n = self.n_columns
+        # gather (not a slice) where columns follow: ops shap's DeepExplainer differentiates
+        z = x if not self._rest else ops.take(x, list(range(n)), axis=1)
+        v = 2.0 * math.pi * z[:, :, None] * self.frequencies  # (batch, columns, frequencies)
+        features = ops.concatenate([ops.sin(v), ops.cos(v)], axis=-1)
+        e = ops.relu(ops.einsum("bnf,nfd->bnd", features, self.kernel) + self.bias)
+        e = ops.reshape(e, (-1, n * PERIODIC_DIM))
+        return e if not self._rest else ops.concatenate([e, ops.take(x, self._rest, axis=1)], axis=1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[-1] + self.n_columns * (PERIODIC_DIM - 1))
+
+    def get_config(self):
+        return {**super().get_config(), "n_columns": self.n_columns}
 
 
 @keras.saving.register_keras_serializable(package="skdeep")
@@ -187,7 +211,9 @@ class EnsembleHead(keras.layers.Layer):
     ``j mod k``; batches are shuffled), so the loss is the mean of the members'
     own losses and the members stay diverse. In inference the prediction is the
     members' mean (probabilities for classifiers), which is what validation,
-    early stopping and ``predict`` see.
+    early stopping and ``predict`` see. Called on ``[h, offset]``, it adds the
+    ``(batch, units)`` ``offset`` (the network's linear skip) to every member's
+    output before the activation.
     """
 
     def __init__(self, units: int, activation=None, **kwargs):
@@ -196,12 +222,16 @@ class EnsembleHead(keras.layers.Layer):
         self.activation = keras.activations.get(activation)
 
     def build(self, input_shape):
+        if isinstance(input_shape, (list, tuple)) and isinstance(input_shape[0], (list, tuple)):
+            input_shape = input_shape[0]  # [h, offset]
         k, h = input_shape[1], input_shape[2]
         self.kernel = self.add_weight(shape=(k, h, self.units), initializer="glorot_uniform", name="kernel")
         self.bias = self.add_weight(shape=(k, self.units), initializer="zeros", name="bias")
 
     def call(self, h, training=None):
-        out = self.activation(ops.einsum("bkh,kho->bko", h, self.kernel) + self.bias)
+        h, offset = h if isinstance(h, (list, tuple)) else (h, None)
+        out = ops.einsum("bkh,kho->bko", h, self.kernel) + self.bias
+        out = self.activation(out if offset is None else out + offset[:, None, :])
         if not training:
             return ops.mean(out, axis=1)
         k = ops.shape(out)[1]
@@ -209,6 +239,8 @@ class EnsembleHead(keras.layers.Layer):
         return ops.sum(out * ops.expand_dims(ops.one_hot(member, k, dtype=out.dtype), -1), axis=1)
 
     def compute_output_shape(self, input_shape):
+        if isinstance(input_shape, (list, tuple)) and isinstance(input_shape[0], (list, tuple)):
+            input_shape = input_shape[0]
         return (input_shape[0], self.units)
 
     def get_config(self):

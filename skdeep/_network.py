@@ -13,6 +13,9 @@ import keras
 import numpy as np
 
 
+# The name of the linear skip's layer (build_mlp's linear_skip); plot_network draws it as a note.
+LINEAR_SKIP = "linear_skip"
+
 OUTPUT_ACTIVATION = {
     "binary": "sigmoid",
     "multiclass": "softmax",
@@ -35,15 +38,28 @@ def build_mlp(
     features=None,
     numeric_embedding=None,
     n_ensemble: int = 1,
+    linear_skip: bool = False,
     dtype: str = "float32",
 ) -> keras.Model:
     """The built-in network: an input layer for tabular columns, then Dense blocks.
 
     ``features`` is the fitted :class:`skdeep._features.FeatureEncoder`; where its
     columns need it, a :class:`skdeep._layers.TabularInput` layer scales and clips
-    numeric columns, imputes missing values and encodes categorical codes.
+    numeric columns, imputes missing values and encodes categorical codes, and
+    ``numeric_embedding="periodic"`` adds a :class:`skdeep._layers.PeriodicEmbedding`.
+    ``linear_skip`` adds a linear function of that input (before any periodic
+    embedding) to the output's pre-activation: a "wide and deep" network whose
+    linear part needs no hidden layer to pass through (zero at initialisation, so
+    training starts from the plain network). Without hidden layers there is nothing
+    to skip and it adds nothing.
     Layers get fixed names so that two builds of one configuration have the same
     config, which lets the training engine reuse compiled functions.
+
+    Examples
+    --------
+    >>> net = build_mlp(4, 1, "binary", hidden_layer_sizes=(8,), linear_skip=True)
+    >>> [layer.name for layer in net.layers]
+    ['features', 'hidden_1', 'head', 'linear_skip', 'logits', 'output']
     """
     if isinstance(hidden_layer_sizes, (int, np.integer)):
         hidden_layer_sizes = (hidden_layer_sizes,)
@@ -53,6 +69,11 @@ def build_mlp(
     tabular = _tabular_input(features, dtype, numeric_embedding)
     if tabular is not None:
         x = tabular(x)
+    linear_input = x
+    if numeric_embedding == "periodic" and tabular is not None and len(features.numeric_):
+        from ._layers import PeriodicEmbedding
+
+        x = PeriodicEmbedding(len(features.numeric_), name="periodic_embedding", dtype=dtype)(x)
     if n_ensemble > 1:
         from ._layers import EnsembleInput
 
@@ -74,19 +95,24 @@ def build_mlp(
             x = keras.layers.Activation(activation, name=f"activation_{i}", dtype=dtype)(x)
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"dropout_{i}", dtype=dtype)(x)
+    activation_out = output_activation or OUTPUT_ACTIVATION[task]
+    skip = None
+    if linear_skip and len(hidden_layer_sizes):
+        skip = keras.layers.Dense(n_outputs, use_bias=False, kernel_initializer="zeros",
+                                  kernel_regularizer=regularizer, name=LINEAR_SKIP, dtype=dtype)(linear_input)
     if n_ensemble > 1:
         from ._layers import EnsembleHead
 
-        outputs = EnsembleHead(n_outputs, activation=output_activation or OUTPUT_ACTIVATION[task],
-                               name="output", dtype=dtype)(x)
-    else:
+        outputs = EnsembleHead(n_outputs, activation=activation_out,
+                               name="output", dtype=dtype)(x if skip is None else [x, skip])
+    elif skip is None:
         outputs = keras.layers.Dense(
-            n_outputs,
-            activation=output_activation or OUTPUT_ACTIVATION[task],
-            kernel_regularizer=regularizer,
-            name="output",
-            dtype=dtype,
+            n_outputs, activation=activation_out, kernel_regularizer=regularizer, name="output", dtype=dtype,
         )(x)
+    else:
+        head = keras.layers.Dense(n_outputs, kernel_regularizer=regularizer, name="head", dtype=dtype)(x)
+        logits = keras.layers.Add(name="logits", dtype=dtype)([head, skip])
+        outputs = keras.layers.Activation(activation_out, name="output", dtype=dtype)(logits)
     model = keras.Model(inputs, outputs, name="skdeep_mlp")
     if tabular is not None:
         tabular.set_statistics(features.center_, features.scale_)
@@ -105,8 +131,7 @@ def _tabular_input(features, dtype: str, numeric_embedding=None):
     return TabularInput(
         numeric_columns=features.numeric_.tolist(), categorical_columns=features.categorical_.tolist(),
         n_categories=features.n_categories_, missing_columns=features.missing_.tolist(),
-        smooth_clip=features.numeric_transform == "robust", periodic=numeric_embedding == "periodic",
-        name="tabular_input", dtype=dtype,
+        smooth_clip=features.numeric_transform == "robust", name="tabular_input", dtype=dtype,
     )
 
 

@@ -24,6 +24,7 @@ DEFAULT_LEARNING_RATE = 0.001
 DEFAULT_PATIENCE = 16
 DEFAULT_FINISH = 0.25  # finish_on_all_rows of KerasRegressor (the classifier's is 0): see skdeep._budget
 DEFAULT_LABEL_SMOOTHING = 0.1  # classification only; see _base._build
+DEFAULT_LINEAR_SKIP = False  # measured no better on the selection half: benchmarks/RESULTS.md "Round six"
 
 # Prefixes a ``<prefix>__<arg>`` parameter may carry, and where it goes.
 ROUTE_PREFIXES = ("model", "optimizer", "loss", "fit", "compile")
@@ -51,6 +52,7 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "numeric_transform": [StrOptions({"robust", "standard"}), None],
     "numeric_embedding": [StrOptions({"periodic", "auto"}), None],
     "n_ensemble": [Interval(Integral, 1, None, closed="left")],
+    "linear_skip": ["boolean"],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
     "warm_start": ["boolean"],

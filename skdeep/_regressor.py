@@ -25,7 +25,7 @@ class KerasRegressor(RegressorMixin, BaseKerasEstimator):
     model, hidden_layer_sizes, activation, l2, batch_normalization, \
 optimizer, learning_rate, learning_rate_schedule, metrics, batch_size, epochs, \
 validation_split, early_stopping, patience, callbacks, categorical_features, \
-numeric_transform, numeric_embedding, n_ensemble, random_state, verbose, \
+numeric_transform, numeric_embedding, n_ensemble, linear_skip, random_state, verbose, \
 warm_start, engine, distribution, on_divergence, dtype
         As in :class:`KerasClassifier`. Metrics such as ``"mae"``, ``"mse"``,
         ``"rmse"`` and ``"r2"`` are recorded per epoch.

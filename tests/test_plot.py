@@ -201,10 +201,12 @@ def test_network_of_fitted_skdeep_estimator():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 5)).astype("float32")
     y = (X[:, 0] > 0).astype(int)
-    clf = skdeep.KerasClassifier(hidden_layer_sizes=(16, 8, 4), epochs=2, random_state=0)
+    clf = skdeep.KerasClassifier(hidden_layer_sizes=(16, 8, 4), epochs=2, random_state=0, linear_skip=True)
     clf.fit(X, y)
     fig = plot_network(clf)
     counts = _circles_per_column(fig)
     assert counts[0] == 5 and list(counts.values())[1:4] == [9, 8, 4]
+    assert len(counts) == 5  # input, three hidden, output: the linear skip is a note, not a column
+    assert any("linear skip" in t.get_text() for t in fig.axes[0].texts)
     fig = plot_history(clf)
     assert fig.axes[0].get_title() == "loss"

@@ -57,10 +57,12 @@ def test_layer_encodes_categories_by_cardinality():
     assert layer.n_categories == [3, 30]
     # 3 categories: one-hot; 30 (> MAX_ONE_HOT): a learned embedding
     assert layer.one_hot_columns == [0] and layer.embedded_columns == [1]
-    assert 30 + 1 > MAX_ONE_HOT and layer.compute_output_shape((None, 4))[1] == 2 * 16 + 1 + 3 + layer.embedding_dim
-    # size and flag periodically embedded (16 each), an indicator for "size" (gaps at fit), 3 one-hot,
-    # the embedding
+    assert 30 + 1 > MAX_ONE_HOT and layer.compute_output_shape((None, 4))[1] == 2 + 1 + 3 + layer.embedding_dim
+    # size and flag scaled, an indicator for "size" (gaps at fit), 3 one-hot, the embedding; then the
+    # periodic embedding widens size and flag to 16 each and passes the rest through
     assert layer.missing_columns == [0]
+    periodic = clf.model_.get_layer("periodic_embedding")
+    assert periodic.compute_output_shape((None, 6 + layer.embedding_dim))[1] == 2 * 16 + 1 + 3 + layer.embedding_dim
 
 
 def test_regressor_on_mixed_frame_and_roles_override():
@@ -224,7 +226,7 @@ def test_auto_network_is_sized_to_the_rows(n, hidden, embedding):
     clf = KerasClassifier(epochs=1, random_state=0).fit(X, y)
     assert (clf.hidden_layer_sizes_, clf.numeric_embedding_) == (hidden, embedding)
     assert [clf.model_.get_layer(f"hidden_{i}").units for i in (1, 2)] == list(hidden)
-    assert clf.model_.get_layer("tabular_input").periodic is (embedding == "periodic")
+    assert ("periodic_embedding" in [layer.name for layer in clf.model_.layers]) is (embedding == "periodic")
     assert clf.get_params()["hidden_layer_sizes"] == "auto"  # the parameter itself is left as given
     # A given value is used as it is, whatever the rows.
     given = KerasClassifier(epochs=1, random_state=0, hidden_layer_sizes=(8,), numeric_embedding="periodic").fit(X, y)
@@ -255,6 +257,60 @@ def test_regressor_auto_dropout_is_off_where_early_stopping_runs(n, rate):
 
     KerasRegressor(build, epochs=1, random_state=0).fit(X.select_dtypes("number").fillna(0), y.astype(float))
     assert seen == [rate]
+
+
+def test_linear_skip_adds_a_linear_function_of_the_scaled_inputs():
+    """The default network's output is act(head(hidden) + linear_skip(scaled inputs)) (issue 21)."""
+    X, y = mixed_frame()
+    clf = KerasClassifier(**{**FAST, "epochs": 20}, numeric_embedding="periodic", linear_skip=True).fit(X, y)
+    model = clf.model_
+    skip, tabular = model.get_layer("linear_skip"), model.get_layer("tabular_input")
+    # it reads the scaled inputs, before the periodic embedding: one weight per scaled column
+    assert skip.input is tabular.output and skip.kernel.shape == (tabular.output.shape[1], 1)
+    assert skip.bias is None and model.get_layer("output").__class__.__name__ == "Activation"
+    Z = clf.feature_encoder_.transform(X)
+    parts = keras.Model(model.inputs, [model.get_layer("head").output, skip.output])
+    head, linear = (keras.ops.convert_to_numpy(p) for p in parts([Z]))
+    expected = 1.0 / (1.0 + np.exp(-(head + linear)))
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], expected[:, 0], rtol=1e-4, atol=1e-6)
+    assert np.abs(linear).max() > 1e-3  # trained: it contributes
+    # off (the default): the plain head; no hidden layer: nothing to skip
+    off = KerasClassifier(**FAST).fit(X, y)
+    assert off.get_params()["linear_skip"] is False
+    names = [layer.name for layer in off.model_.layers]
+    assert "linear_skip" not in names and "head" not in names
+    flat = KerasClassifier(**{**FAST, "hidden_layer_sizes": ()}, linear_skip=True).fit(X, y).model_
+    assert [layer.name for layer in flat.layers][-1] == "output" and "linear_skip" not in [
+        layer.name for layer in flat.layers]
+
+
+def test_linear_skip_starts_at_zero():
+    """At initialisation the skip adds nothing: the network starts as the one without it."""
+    from skdeep._network import build_mlp
+    from skdeep._state import seeded
+
+    x = np.random.default_rng(0).normal(size=(8, 5)).astype("float32")
+    outputs = []
+    for skip in (False, True):
+        with seeded(0):
+            net = build_mlp(5, 3, "multiclass", hidden_layer_sizes=(7,), linear_skip=skip)
+        outputs.append(keras.ops.convert_to_numpy(net(x)))
+    np.testing.assert_allclose(outputs[0], outputs[1], rtol=1e-6)
+
+
+def test_ensemble_head_adds_the_skip_to_every_member_before_the_activation():
+    from skdeep._layers import EnsembleHead
+
+    head = EnsembleHead(1, activation="sigmoid")
+    rng = np.random.default_rng(0)
+    h, offset = rng.normal(size=(6, 3, 5)).astype("float32"), rng.normal(size=(6, 1)).astype("float32")
+    head.build([h.shape, offset.shape])
+    members = keras.ops.convert_to_numpy(keras.ops.einsum("bkh,kho->bko", h, head.kernel) + head.bias)
+    infer = keras.ops.convert_to_numpy(head([h, offset], training=False))
+    np.testing.assert_allclose(infer, (1 / (1 + np.exp(-(members + offset[:, None, :])))).mean(axis=1), rtol=1e-5)
+    X, y = mixed_frame()
+    clf = KerasClassifier(**{**FAST, "epochs": 40}, n_ensemble=3, linear_skip=True).fit(X, y)
+    assert "linear_skip" in [layer.name for layer in clf.model_.layers] and clf.score(X, y) > 0.65  # chance 0.5
 
 
 def test_partial_fit_builds_the_large_data_network_from_a_small_first_chunk():
@@ -386,8 +442,8 @@ def test_periodic_embedding_and_ensemble_train_and_round_trip():
         assert clf.score(X, y) > 0.65, params  # chance is 0.5
         again = pickle.loads(pickle.dumps(clf))
         np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
-    layer = KerasClassifier(**FAST, numeric_embedding="periodic").fit(X, y).model_.get_layer("tabular_input")
-    assert layer.periodic and layer.frequencies.shape == (2, 16)  # size, flag
+    layer = KerasClassifier(**FAST, numeric_embedding="periodic").fit(X, y).model_.get_layer("periodic_embedding")
+    assert layer.frequencies.shape == (2, 16)  # size, flag
 
 
 def test_ensemble_members_differ_in_training_and_average_in_inference():

@@ -79,6 +79,8 @@ def _columns(model: Any, show_weights: bool) -> list[_Column]:
     """Turn ``model.layers`` into drawable columns (input, Dense..., output)."""
     import keras
 
+    from .._network import LINEAR_SKIP
+
     layers = [lyr for lyr in model.layers if not isinstance(lyr, keras.layers.InputLayer)]
     dense = [lyr for lyr in layers if isinstance(lyr, keras.layers.Dense)]
     if not dense:
@@ -87,8 +89,13 @@ def _columns(model: Any, show_weights: bool) -> list[_Column]:
         raise ValueError("The model is not built: fit it or call model.build first.")
 
     cols = [_Column("input", "input", _input_units(model, dense[0]))]
+    skip = None
     for layer in layers:
-        if isinstance(layer, keras.layers.Dense):
+        if layer.name == LINEAR_SKIP and isinstance(layer, keras.layers.Dense):
+            skip = layer  # a branch beside the hidden layers, not a column: noted at the output
+        elif skip is not None and type(layer).__name__ == "Add":
+            pass  # the skip's sum with the head
+        elif isinstance(layer, keras.layers.Dense):
             kernel = None
             if show_weights:
                 kernel = keras.ops.convert_to_numpy(layer.kernel)
@@ -99,6 +106,8 @@ def _columns(model: Any, show_weights: bool) -> list[_Column]:
         else:
             cols[-1].notes.append(_note(layer))
     cols[-1].kind = "output"
+    if skip is not None:
+        cols[-1].notes.append("+ linear skip from the inputs")
     return cols
 
 
