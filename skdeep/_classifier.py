@@ -14,7 +14,7 @@ from ._compile import DEFAULT_LOSS, wants_one_hot
 from ._compile import loss_name as _loss_name
 from ._params import (
     DEFAULT_DROPOUT, DEFAULT_EMBEDDING, DEFAULT_HIDDEN, DEFAULT_LABEL_SMOOTHING, DEFAULT_LEARNING_RATE,
-    DEFAULT_LINEAR_SKIP, DEFAULT_OPTIMIZER, DEFAULT_PATIENCE,
+    DEFAULT_CLASSIFIER_PATIENCE, DEFAULT_LINEAR_SKIP, DEFAULT_OPTIMIZER,
 )
 from ._targets import ClassifierTargetEncoder
 
@@ -82,8 +82,11 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         has not improved for ``patience`` epochs, and restore the best weights.
         "auto": on from 500 rows when rows are held out (``validation_split``
         "auto" or above 0).
-    patience : int, default=16
-        Epochs without improvement before early stopping.
+    patience : int, default=8
+        Epochs without improvement before early stopping (16 for :class:`KerasRegressor`:
+        on the selection data sets classification stopped at the same best epoch, or
+        as good a one, after 8 at about two thirds of the fit time, where regression
+        lost R²; benchmarks/RESULTS.md "Round seven").
     finish_on_all_rows : float, default=0.0
         After early stopping has restored the best weights, train this fraction of
         the best epoch count more (at least 3 epochs) on every row, the held-out
@@ -213,7 +216,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         epochs="auto",
         validation_split="auto",
         early_stopping="auto",
-        patience=DEFAULT_PATIENCE,
+        patience=DEFAULT_CLASSIFIER_PATIENCE,
         finish_on_all_rows=0.0,
         callbacks=None,
         class_weight=None,

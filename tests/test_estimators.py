@@ -225,6 +225,13 @@ def test_early_stopping_stops_and_restores_best(cancer):
     assert clf.n_iter_ == best + 4  # stopped `patience` epochs after the best
     assert min(val) < val[-1]  # so restoring the best weights matters
     # (test_engine checks that both engines end with the same restored weights)
+    # Unset, the patience is the estimator's own: 8 epochs for a classifier, 16 for a regressor.
+    for est in (KerasClassifier, KerasRegressor):
+        fitted = est(hidden_layer_sizes=(64,), learning_rate=0.05, epochs=200, early_stopping=True,
+                     validation_split=0.3, finish_on_all_rows=0.0, random_state=0
+                     ).fit(X, y.astype(float) if est is KerasRegressor else y)
+        best = int(np.argmin(fitted.history_["val_loss"]))
+        assert fitted.n_iter_ == best + 1 + (8 if est is KerasClassifier else 16) < 200
 
 
 def test_random_state_reproduces_exactly(cancer):
