@@ -555,7 +555,11 @@ def _torch_models():
                               keras.layers.Dense(2, activation="softmax")])
     other.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9),
                   loss=keras.losses.SparseCategoricalCrossentropy())
-    return {"mlp": (mlp, True), "regression": (reg, True), "fallback": (other, False)}
+    # A branch: the linear skip (Dense of the input, added to the head before the sigmoid).
+    skip = build_mlp(30, 1, "binary", hidden_layer_sizes=(16, 8), dropout=0.2, l2=1e-3, linear_skip=True)
+    skip.compile(optimizer=keras.optimizers.AdamW(1e-2, weight_decay=1e-2),
+                 loss=keras.losses.BinaryCrossentropy(label_smoothing=0.1))
+    return {"mlp": (mlp, True), "regression": (reg, True), "fallback": (other, False), "skip": (skip, True)}
 
 
 @pytest.mark.skipif(keras.backend.backend() != "torch", reason="the PyTorch trainer's fast step")
@@ -584,7 +588,7 @@ def test_torch_fused_update_reads_non_contiguous_gradients():
 
 @pytest.mark.skipif(keras.backend.backend() != "torch", reason="the PyTorch trainer's fast step")
 @pytest.mark.parametrize("fused", [False, True], ids=["foreach", "fused"])
-@pytest.mark.parametrize("name", ["mlp", "regression", "fallback"])
+@pytest.mark.parametrize("name", ["mlp", "regression", "fallback", "skip"])
 def test_torch_fast_step_is_keras_step(data, name, fused, monkeypatch):
     """The raw-torch step (_torch_fast) gives the losses, weights and optimizer state of the step
     through Keras's layers, loss and optimizer, and falls back where it cannot: exactly with

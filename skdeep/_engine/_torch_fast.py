@@ -5,13 +5,14 @@ what ``keras.Model.fit``'s ``train_step`` does on torch, in raw torch ops, or
 None where that is not exactly right. Each of its three parts is exact or
 falls back to Keras on its own:
 
-* forward (:func:`_forward`): a model that is a chain of layers (Sequential,
-  or Functional with one path from its input to its output) runs ``Dense``,
+* forward (:func:`_forward`): a model that is a graph of layers each called
+  once (Sequential, or Functional with one input and one output; branches such
+  as the linear skip's ``Add`` included) runs ``Dense``,
   ``Dropout`` and ``Activation`` layers of float32 as the torch ops their
   ``call`` issues (``matmul``, ``add``, the activation; ``F.dropout``, Keras's
   fast path for an unseeded dropout, drawing from torch's global generator as
   Keras does), and every other layer through its ``__call__`` with the
-  training flag, as the model's call would. Anything else (branches, several
+  training flag, as the model's call would. Anything else (shared layers, several
   inputs, masks, mixed precision, LoRA, quantization, activity
   regularization): ``model(x, training=True)``. A layer that ``add_loss``-es
   runs through ``__call__``, so ``model.losses`` holds what it would.
@@ -101,8 +102,11 @@ def _layer_fn(layer):
     return None
 
 
-def _chain(model):
-    """The model's layers from input to output when they form one path, else None."""
+def _graph(model):
+    """The model's layers in the order its call runs them, each with the positions of its inputs
+    among the values computed before it (0: the model's input) and whether it takes them as a
+    list (``Add()([a, b])``), and the position of the output; None where the model is not such a
+    graph of single-output layers each called once."""
     if len(getattr(model, "inputs", None) or ()) != 1 or len(getattr(model, "outputs", None) or ()) != 1:
         return None
     if isinstance(model, keras.Sequential):
@@ -112,34 +116,42 @@ def _chain(model):
     if type(model).__name__ != "Functional" or type(model).call is not _compat.keras_functional_call():
         return None
     ops = [op for op in model.operations if not isinstance(op, keras.layers.InputLayer)]
-    tensor = model.inputs[0]
-    # Topological order; each must consume exactly the previous output, once, with constant
+    slots = {id(model.inputs[0]): 0}
+    # Topological order; each layer is called once, on tensors computed before it, with constant
     # keyword arguments (replayed; ``training`` is the model call's: ``functional.operation_fn``).
-    chain = []
+    program = []
     for op in ops:
         inbound = _compat.keras_inbound_nodes(op)
-        nodes = [n for n in inbound if n.operation is op and any(t is tensor for t in n.input_tensors)]
-        if len(inbound) != 1 or len(nodes) != 1 or len(nodes[0].input_tensors) != 1 \
-                or len(nodes[0].outputs) != 1 or len(nodes[0].arguments.args) != 1:
+        if len(inbound) != 1 or inbound[0].operation is not op or len(inbound[0].outputs) != 1 \
+                or len(inbound[0].arguments.args) != 1:
             return None
-        kwargs = dict(nodes[0].arguments.kwargs)
+        node = inbound[0]
+        arg = node.arguments.args[0]
+        listed = isinstance(arg, (list, tuple))
+        tensors = list(arg) if listed else [arg]
+        if not tensors or any(id(t) not in slots for t in tensors) \
+                or any(_compat.keras_mask(t) is not None for t in tensors):
+            return None  # an input from elsewhere, or a mask flowing into the layer
+        kwargs = dict(node.arguments.kwargs)
         if any(isinstance(v, keras.KerasTensor) for v in keras.tree.flatten(list(kwargs.values()))):
             return None
         kwargs.pop("training", None)
-        chain.append((op, kwargs))
-        tensor = nodes[0].outputs[0]
-        if _compat.keras_mask(tensor) is not None:
-            return None  # a mask flows to the next layer
-    return chain if tensor is model.outputs[0] else None
+        program.append((op, kwargs, [slots[id(t)] for t in tensors], listed))
+        slots[id(node.outputs[0])] = len(slots)
+    out = slots.get(id(model.outputs[0]))
+    if out is None or _compat.keras_mask(model.outputs[0]) is not None:
+        return None
+    return program, out
 
 
 def _forward(model):
-    """A builder of ``x -> model(x, training=True)`` with the chain's simple layers as raw torch
+    """A builder of ``x -> model(x, training=True)`` with the graph's simple layers as raw torch
     ops (bound to the variables' current tensors), or None."""
-    layers = _chain(model)
-    if layers is None:
+    graph = _graph(model)
+    if graph is None:
         return None
-    if not any(_layer_fn(layer) for layer, kwargs in layers if not kwargs):
+    program, out = graph
+    if not any(_layer_fn(layer) for layer, kwargs, _, listed in program if not kwargs and not listed):
         return None
     if keras.backend.standardize_dtype(model.inputs[0].dtype) != "float32":
         return None
@@ -152,14 +164,16 @@ def _forward(model):
     rank = len(model.inputs[0].shape)
 
     def build():
-        steps = [(None if kwargs else _layer_fn(layer)) or generic(layer, kwargs) for layer, kwargs in layers]
+        steps = [((None if kwargs or listed else _layer_fn(layer)) or generic(layer, kwargs), inputs, listed)
+                 for layer, kwargs, inputs, listed in program]
 
         def forward(x):
             if x.dtype != _F32 or x.ndim != rank:
                 return None  # the model's call converts or reshapes it
-            for fn in steps:
-                x = fn(x)
-            return x
+            values = [x]
+            for fn, inputs, listed in steps:
+                values.append(fn([values[i] for i in inputs]) if listed else fn(values[inputs[0]]))
+            return values[out]
 
         return forward
 
@@ -311,7 +325,7 @@ class FastStep:
         # model.losses walks every layer per read: only where a layer can contribute
         self.has_losses = forward is None or bool(model.losses) or any(
             type(layer) not in (keras.layers.Dense, keras.layers.Dropout, keras.layers.Activation,
-                                keras.layers.InputLayer)
+                                keras.layers.Add, keras.layers.InputLayer)
             or getattr(layer, "kernel_regularizer", None) is not None
             or getattr(layer, "bias_regularizer", None) is not None
             or getattr(layer, "activity_regularizer", None) is not None for layer in layers)
