@@ -84,7 +84,8 @@ LINEAR_SKIP_VARIANTS = {"no linear skip": {"linear_skip": False}, "linear skip":
 CLASSIFIER_PATIENCE_VARIANTS = {"patience 16": {"patience": 16}, "patience 8": {"patience": 8}}
 # Classification only: label smoothing 0.1 (the default, chosen on three selection sets) or none
 # (probabilities not pulled away from 0 and 1).
-LABEL_SMOOTHING_VARIANTS = {"label smoothing 0.1": {"label_smoothing": 0.1}, "label smoothing 0": {"label_smoothing": 0.0}}
+LABEL_SMOOTHING_VARIANTS = {"label smoothing 0.1": {"label_smoothing": 0.1},
+                            "label smoothing 0": {"label_smoothing": 0.0}}
 VARIANT_SETS = {"network": VARIANTS, "batch": BATCH_VARIANTS, "large-batch": LARGE_BATCH_VARIANTS,
                 "patience": PATIENCE_VARIANTS, "regression-budget": REGRESSION_BUDGET_VARIANTS,
                 "finish": FINISH_VARIANTS, "dropout": DROPOUT_VARIANTS, "linear-skip": LINEAR_SKIP_VARIANTS,

@@ -260,7 +260,7 @@ def test_regressor_auto_dropout_is_off_where_early_stopping_runs(n, rate):
 
 
 def test_linear_skip_adds_a_linear_function_of_the_scaled_inputs():
-    """The default network's output is act(head(hidden) + linear_skip(scaled inputs)) (issue 21)."""
+    """With linear_skip=True the output is act(head(hidden) + linear_skip(scaled inputs)) (issue 21)."""
     X, y = mixed_frame()
     clf = KerasClassifier(**{**FAST, "epochs": 20}, numeric_embedding="periodic", linear_skip=True).fit(X, y)
     model = clf.model_
