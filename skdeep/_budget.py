@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from ._params import DEFAULT_DROPOUT
+
 # Gradient steps the "auto" epoch budget aims at: TARGET_STEPS with early stopping,
 # else STEPS_PER_ROW per training row between MIN_STEPS and TARGET_STEPS; and its
 # bounds in epochs (a few epochs even when one epoch is thousands of steps).
@@ -54,7 +56,7 @@ SMALL_HIDDEN, HIDDEN = (128, 128), (256, 256)
 # but lower at 400 rows (6 of 8 worse), where the step budget, not early stopping, ends the fit.
 # Classification keeps it: at 1,000 rows and beyond even (14 of 24 better, mean -0.0007 ROC AUC),
 # at 400 rows worse without it (8 of 12 worse).
-DROPOUT = 0.1
+DROPOUT = DEFAULT_DROPOUT  # KerasClassifier's default: "auto" means it there
 
 
 # After early stopping, KerasRegressor trains ``finish_on_all_rows`` (0.25,

@@ -157,12 +157,12 @@ class PeriodicEmbedding(keras.layers.Layer):
             shape=(n, k), initializer=keras.initializers.RandomNormal(stddev=PERIODIC_SIGMA), name="frequencies")
         self.kernel = self.add_weight(shape=(n, 2 * k, d), initializer="glorot_uniform", name="kernel")
         self.bias = self.add_weight(shape=(n, d), initializer="zeros", name="bias")
-        self._rest = list(range(n, input_shape[-1]))
+        self._head, self._rest = list(range(n)), list(range(n, input_shape[-1]))
 
     def call(self, x):
         n = self.n_columns
         # gather (not a slice) where columns follow: ops shap's DeepExplainer differentiates
-        z = x if not self._rest else ops.take(x, list(range(n)), axis=1)
+        z = x if not self._rest else ops.take(x, self._head, axis=1)
         v = 2.0 * math.pi * z[:, :, None] * self.frequencies  # (batch, columns, frequencies)
         features = ops.concatenate([ops.sin(v), ops.cos(v)], axis=-1)
         e = ops.relu(ops.einsum("bnf,nfd->bnd", features, self.kernel) + self.bias)
