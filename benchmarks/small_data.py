@@ -21,6 +21,7 @@ Usage::
     python benchmarks/small_data.py --rows 1000000 --variants dropout  # full data sets, with and without dropout
     python benchmarks/small_data.py --rows 1000000 --variants linear-skip  # with and without the linear skip
     python benchmarks/small_data.py --rows 1000000 --variants classifier-patience  # patience 16 or 8
+    python benchmarks/small_data.py --rows 1000000 --variants weight-decay  # AdamW's decay 0.004, 0.05, 0.5
 """
 
 from __future__ import annotations
@@ -86,10 +87,17 @@ CLASSIFIER_PATIENCE_VARIANTS = {"patience 16": {"patience": 16}, "patience 8": {
 # (probabilities not pulled away from 0 and 1).
 LABEL_SMOOTHING_VARIANTS = {"label smoothing 0.1": {"label_smoothing": 0.1},
                             "label smoothing 0": {"label_smoothing": 0.0}}
+# AdamW's decoupled weight decay: Keras's default 0.004 shrinks the weights by lr * 0.004 a step,
+# under 2% over a whole default fit; larger values pull the network towards smaller weights
+# (issue 21: a linear model leads where the signal is near linear).
+WEIGHT_DECAY_VARIANTS = {"weight decay 0.004": {"optimizer__weight_decay": 0.004},
+                         "weight decay 0.05": {"optimizer__weight_decay": 0.05},
+                         "weight decay 0.5": {"optimizer__weight_decay": 0.5}}
 VARIANT_SETS = {"network": VARIANTS, "batch": BATCH_VARIANTS, "large-batch": LARGE_BATCH_VARIANTS,
                 "patience": PATIENCE_VARIANTS, "regression-budget": REGRESSION_BUDGET_VARIANTS,
                 "finish": FINISH_VARIANTS, "dropout": DROPOUT_VARIANTS, "linear-skip": LINEAR_SKIP_VARIANTS,
-                "classifier-patience": CLASSIFIER_PATIENCE_VARIANTS, "label-smoothing": LABEL_SMOOTHING_VARIANTS}
+                "classifier-patience": CLASSIFIER_PATIENCE_VARIANTS, "label-smoothing": LABEL_SMOOTHING_VARIANTS,
+                "weight-decay": WEIGHT_DECAY_VARIANTS}
 # Variant sets that concern one task only.
 VARIANT_TASK = {"regression-budget": "regression", "classifier-patience": "classification",
                 "label-smoothing": "classification"}
