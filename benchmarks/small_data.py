@@ -22,6 +22,7 @@ Usage::
     python benchmarks/small_data.py --rows 1000000 --variants linear-skip  # with and without the linear skip
     python benchmarks/small_data.py --rows 1000000 --variants classifier-patience  # patience 16 or 8
     python benchmarks/small_data.py --rows 1000000 --variants weight-decay  # AdamW's decay 0.004, 0.05, 0.5
+    python benchmarks/small_data.py --rows 1000 --variants embedding-scaled  # scaled values beside the embedding
 """
 
 from __future__ import annotations
@@ -93,11 +94,15 @@ LABEL_SMOOTHING_VARIANTS = {"label smoothing 0.1": {"label_smoothing": 0.1},
 WEIGHT_DECAY_VARIANTS = {"weight decay 0.004": {"optimizer__weight_decay": 0.004},
                          "weight decay 0.05": {"optimizer__weight_decay": 0.05},
                          "weight decay 0.5": {"optimizer__weight_decay": 0.5}}
+# The periodic embedding alone, or with each column's scaled value passed on beside it (RealMLP's
+# PBLD; issue 21: where the signal is near linear a linear model leads the network).
+EMBEDDING_SCALED_VARIANTS = {"periodic": {"numeric_embedding": "periodic"},
+                             "periodic+scaled": {"numeric_embedding": "periodic+scaled"}}
 VARIANT_SETS = {"network": VARIANTS, "batch": BATCH_VARIANTS, "large-batch": LARGE_BATCH_VARIANTS,
                 "patience": PATIENCE_VARIANTS, "regression-budget": REGRESSION_BUDGET_VARIANTS,
                 "finish": FINISH_VARIANTS, "dropout": DROPOUT_VARIANTS, "linear-skip": LINEAR_SKIP_VARIANTS,
                 "classifier-patience": CLASSIFIER_PATIENCE_VARIANTS, "label-smoothing": LABEL_SMOOTHING_VARIANTS,
-                "weight-decay": WEIGHT_DECAY_VARIANTS}
+                "weight-decay": WEIGHT_DECAY_VARIANTS, "embedding-scaled": EMBEDDING_SCALED_VARIANTS}
 # Variant sets that concern one task only.
 VARIANT_TASK = {"regression-budget": "regression", "classifier-patience": "classification",
                 "label-smoothing": "classification"}

@@ -108,9 +108,11 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     numeric_transform : {"robust", "standard"} or None, default="robust"
         Scaling of numeric columns inside the network: median / IQR with a smooth
         clip to +-3, mean / standard deviation, or none. Missing values are imputed.
-    numeric_embedding : {"periodic", "auto"} or None, default="auto"
-        Periodic embeddings of numeric columns (PLR), or none. "auto": periodic from
-        500 training rows, none below (``numeric_embedding_`` says which).
+    numeric_embedding : {"periodic", "periodic+scaled", "auto"} or None, default="auto"
+        Periodic embeddings of numeric columns (PLR), the same with each column's
+        scaled value passed on beside its embedding ("periodic+scaled", as RealMLP's
+        PBLD), or none. "auto": "periodic+scaled" from 500 training rows (in
+        :class:`KerasRegressor` "periodic"), none below (``numeric_embedding_`` says which).
     n_ensemble : int, default=1
         Members of a TabM-style parameter-efficient ensemble (shared hidden layers,
         per-member input adapters and output heads; predictions averaged).

@@ -145,11 +145,15 @@ class PeriodicEmbedding(keras.layers.Layer):
     Gorishniy et al. 2022) with trainable frequencies ``c_j`` (``PERIODIC_FREQUENCIES`` of
     them, drawn from N(0, ``PERIODIC_SIGMA``)) and a ``PERIODIC_DIM``-wide output. It reads
     :class:`TabularInput`'s output, whose scaled numeric columns come first.
+    ``keep_scaled=True`` also passes the scaled values ``z`` themselves on, after the
+    embeddings (as RealMLP's PBLD embedding does), so the hidden layers see each column
+    both ways.
     """
 
-    def __init__(self, n_columns: int, **kwargs):
+    def __init__(self, n_columns: int, keep_scaled: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.n_columns = int(n_columns)
+        self.keep_scaled = bool(keep_scaled)
 
     def build(self, input_shape):
         n, k, d = self.n_columns, PERIODIC_FREQUENCIES, PERIODIC_DIM
@@ -166,14 +170,19 @@ class PeriodicEmbedding(keras.layers.Layer):
         v = 2.0 * math.pi * z[:, :, None] * self.frequencies  # (batch, columns, frequencies)
         features = ops.concatenate([ops.sin(v), ops.cos(v)], axis=-1)
         e = ops.relu(ops.einsum("bnf,nfd->bnd", features, self.kernel) + self.bias)
-        e = ops.reshape(e, (-1, n * PERIODIC_DIM))
-        return e if not self._rest else ops.concatenate([e, ops.take(x, self._rest, axis=1)], axis=1)
+        parts = [ops.reshape(e, (-1, n * PERIODIC_DIM))]
+        if self.keep_scaled:
+            parts.append(z)
+        if self._rest:
+            parts.append(ops.take(x, self._rest, axis=1))
+        return parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=1)
 
     def compute_output_shape(self, input_shape):
-        return (input_shape[0], input_shape[-1] + self.n_columns * (PERIODIC_DIM - 1))
+        extra = self.n_columns * (PERIODIC_DIM - 1 + self.keep_scaled)
+        return (input_shape[0], input_shape[-1] + extra)
 
     def get_config(self):
-        return {**super().get_config(), "n_columns": self.n_columns}
+        return {**super().get_config(), "n_columns": self.n_columns, "keep_scaled": self.keep_scaled}
 
 
 @keras.saving.register_keras_serializable(package="skdeep")

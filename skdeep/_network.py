@@ -15,6 +15,8 @@ import numpy as np
 
 # The name of the linear skip's layer (build_mlp's linear_skip); plot_network draws it as a note.
 LINEAR_SKIP = "linear_skip"
+# numeric_embedding values that add a PeriodicEmbedding
+PERIODIC = ("periodic", "periodic+scaled")
 
 OUTPUT_ACTIVATION = {
     "binary": "sigmoid",
@@ -46,7 +48,8 @@ def build_mlp(
     ``features`` is the fitted :class:`skdeep._features.FeatureEncoder`; where its
     columns need it, a :class:`skdeep._layers.TabularInput` layer scales and clips
     numeric columns, imputes missing values and encodes categorical codes, and
-    ``numeric_embedding="periodic"`` adds a :class:`skdeep._layers.PeriodicEmbedding`.
+    ``numeric_embedding="periodic"`` adds a :class:`skdeep._layers.PeriodicEmbedding`;
+    ``"periodic+scaled"`` one that also passes the scaled values on.
     ``linear_skip`` adds a linear function of that input (before any periodic
     embedding) to the output's pre-activation: a "wide and deep" network whose
     linear part needs no hidden layer to pass through (zero at initialisation, so
@@ -70,10 +73,11 @@ def build_mlp(
     if tabular is not None:
         x = tabular(x)
     linear_input = x
-    if numeric_embedding == "periodic" and tabular is not None and len(features.numeric_):
+    if numeric_embedding in PERIODIC and tabular is not None and len(features.numeric_):
         from ._layers import PeriodicEmbedding
 
-        x = PeriodicEmbedding(len(features.numeric_), name="periodic_embedding", dtype=dtype)(x)
+        x = PeriodicEmbedding(len(features.numeric_), keep_scaled=numeric_embedding == "periodic+scaled",
+                              name="periodic_embedding", dtype=dtype)(x)
     if n_ensemble > 1:
         from ._layers import EnsembleInput
 

@@ -51,7 +51,7 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "callbacks": [list, tuple, None],
     "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
     "numeric_transform": [StrOptions({"robust", "standard"}), None],
-    "numeric_embedding": [StrOptions({"periodic", "auto"}), None],
+    "numeric_embedding": [StrOptions({"periodic", "periodic+scaled", "auto"}), None],
     "n_ensemble": [Interval(Integral, 1, None, closed="left")],
     "linear_skip": ["boolean"],
     "random_state": ["random_state"],

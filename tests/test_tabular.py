@@ -17,7 +17,7 @@ from skdeep import KerasClassifier, KerasRegressor
 from skdeep import _engine
 from skdeep._budget import auto_batch_size, final_phase_epochs, resolve
 from skdeep._features import FeatureEncoder, categorical_columns
-from skdeep._layers import MAX_ONE_HOT, TabularInput
+from skdeep._layers import MAX_ONE_HOT, PeriodicEmbedding, TabularInput
 
 FAST = dict(hidden_layer_sizes=(16,), epochs=10, random_state=0)
 
@@ -219,14 +219,17 @@ def test_auto_budget():
     assert (fixed.batch_size, fixed.epochs, fixed.early_stopping, fixed.validation_split) == (64, 7, False, 0.2)
 
 
-@pytest.mark.parametrize("n, hidden, embedding", [(499, (128, 128), None), (500, (256, 256), "periodic")])
+@pytest.mark.parametrize("n, hidden, embedding", [(499, (128, 128), None), (500, (256, 256), "periodic+scaled")])
 def test_auto_network_is_sized_to_the_rows(n, hidden, embedding):
     """Below 500 rows the default network is narrower and has no periodic embedding (issue 18)."""
     X, y = mixed_frame(n=n)
     clf = KerasClassifier(epochs=1, random_state=0).fit(X, y)
     assert (clf.hidden_layer_sizes_, clf.numeric_embedding_) == (hidden, embedding)
     assert [clf.model_.get_layer(f"hidden_{i}").units for i in (1, 2)] == list(hidden)
-    assert ("periodic_embedding" in [layer.name for layer in clf.model_.layers]) is (embedding == "periodic")
+    assert ("periodic_embedding" in [layer.name for layer in clf.model_.layers]) is (embedding is not None)
+    # The regressor's embedding passes no scaled values on (RESULTS.md "Round eight").
+    reg = KerasRegressor(epochs=1, random_state=0).fit(X, X["size"].fillna(0.0))
+    assert reg.numeric_embedding_ == (None if n < 500 else "periodic")
     assert clf.get_params()["hidden_layer_sizes"] == "auto"  # the parameter itself is left as given
     # A given value is used as it is, whatever the rows.
     given = KerasClassifier(epochs=1, random_state=0, hidden_layer_sizes=(8,), numeric_embedding="periodic").fit(X, y)
@@ -317,7 +320,7 @@ def test_partial_fit_builds_the_large_data_network_from_a_small_first_chunk():
     """A stream's length is unknown at its first chunk: "auto" does not read it as small data."""
     X, y = mixed_frame(n=100)
     clf = KerasClassifier(random_state=0).partial_fit(X, y, classes=[0, 1])
-    assert (clf.hidden_layer_sizes_, clf.numeric_embedding_) == ((256, 256), "periodic")
+    assert (clf.hidden_layer_sizes_, clf.numeric_embedding_) == ((256, 256), "periodic+scaled")
     assert KerasClassifier(epochs=1, random_state=0).fit(X, y).hidden_layer_sizes_ == (128, 128)
 
 
@@ -444,6 +447,28 @@ def test_periodic_embedding_and_ensemble_train_and_round_trip():
         np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
     layer = KerasClassifier(**FAST, numeric_embedding="periodic").fit(X, y).model_.get_layer("periodic_embedding")
     assert layer.frequencies.shape == (2, 16)  # size, flag
+
+
+def test_periodic_embedding_passes_the_scaled_values_on():
+    """numeric_embedding="periodic+scaled": each numeric column's embedding, then its scaled value
+    itself (the TabularInput's output), then the other columns as they were."""
+    X, y = mixed_frame()
+    clf = KerasClassifier(**FAST, numeric_embedding="periodic+scaled").fit(X, y)
+    assert clf.numeric_embedding_ == "periodic+scaled" and clf.score(X, y) > 0.65  # chance is 0.5
+    tabular, periodic = clf.model_.get_layer("tabular_input"), clf.model_.get_layer("periodic_embedding")
+    Z = clf.feature_encoder_.transform(X)
+    scaled = keras.ops.convert_to_numpy(tabular(Z))
+    out = keras.ops.convert_to_numpy(periodic(scaled))
+    n = periodic.n_columns
+    assert n == 2 and out.shape[1] == n * 16 + n + scaled.shape[1] - n
+    np.testing.assert_array_equal(out[:, n * 16 : n * 16 + n], scaled[:, :n])  # the scaled values
+    np.testing.assert_array_equal(out[:, n * 17 :], scaled[:, n:])  # the rest, as it was
+    plain = PeriodicEmbedding(n)  # the same weights without keep_scaled: the same embeddings, nothing else
+    plain.build(scaled.shape)
+    plain.set_weights(periodic.get_weights())
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(plain(scaled)), np.delete(out, range(n * 16, n * 17), 1))
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
 
 
 def test_ensemble_members_differ_in_training_and_average_in_inference():
