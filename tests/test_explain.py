@@ -59,9 +59,11 @@ TOLERANCE = {"probability": 1e-5, "log_odds": 1e-4, "raw": 1e-4}
 
 
 def _net(cls, epochs=20):
-    # The periodic embedding explicitly: "auto" leaves it out below 500 rows, and its ops
-    # (sin, cos, einsum) are what the SHAP rules must handle.
-    return cls(hidden_layer_sizes=(16,), numeric_embedding="periodic", epochs=epochs, random_state=0, verbose=0)
+    # The periodic embedding explicitly, as "auto" builds it from 500 rows (the classifier's
+    # passes the scaled values on too): below, "auto" leaves it out, and its ops (sin, cos,
+    # einsum, the concatenation) are what the SHAP rules must handle.
+    embedding = "periodic+scaled" if issubclass(cls, KerasClassifier) else "periodic"
+    return cls(hidden_layer_sizes=(16,), numeric_embedding=embedding, epochs=epochs, random_state=0, verbose=0)
 
 
 @pytest.fixture(scope="module")
