@@ -15,8 +15,8 @@ import numpy as np
 
 # The name of the linear skip's layer (build_mlp's linear_skip); plot_network draws it as a note.
 LINEAR_SKIP = "linear_skip"
-# numeric_embedding values that add a PeriodicEmbedding
-PERIODIC = ("periodic", "periodic+scaled")
+# numeric_embedding values that add a PeriodicEmbedding, and its keep_scaled for each
+PERIODIC = {"periodic": False, "periodic+scaled": True}
 
 OUTPUT_ACTIVATION = {
     "binary": "sigmoid",
@@ -76,7 +76,7 @@ def build_mlp(
     if numeric_embedding in PERIODIC and tabular is not None and len(features.numeric_):
         from ._layers import PeriodicEmbedding
 
-        x = PeriodicEmbedding(len(features.numeric_), keep_scaled=numeric_embedding == "periodic+scaled",
+        x = PeriodicEmbedding(len(features.numeric_), keep_scaled=PERIODIC[numeric_embedding],
                               name="periodic_embedding", dtype=dtype)(x)
     if n_ensemble > 1:
         from ._layers import EnsembleInput
