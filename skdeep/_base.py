@@ -225,7 +225,7 @@ class BaseKerasEstimator(BaseEstimator):
         # Sized for every call (a warm-start fit may set other epochs or see other rows).
         self.budget_ = _budget.resolve(len(sw), batch_size=self.batch_size, epochs=self.epochs,
                                        early_stopping=self.early_stopping, validation_split=self.validation_split,
-                                       can_hold_out=not self.feature_encoder_.streamed_)
+                                       can_hold_out=not self.feature_encoder_.streamed_, patience=self.patience)
         Xe = self._network_input(X)
         y_enc = self.target_encoder_.transform(y)  # floats in the network's dtype
         if epochs == 0:  # initialize(): built and compiled, not trained
@@ -343,7 +343,7 @@ class BaseKerasEstimator(BaseEstimator):
         elif self.budget_.early_stopping:
             monitor = "val_loss" if data.validation is not None else "loss"
             callbacks.append(keras.callbacks.EarlyStopping(
-                monitor=monitor, patience=self.patience, restore_best_weights=True))
+                monitor=monitor, patience=self.budget_.patience, restore_best_weights=True))
         if self.learning_rate_schedule == "cosine" and epochs > 1 and not _budget.rate_set_elsewhere(
                 self.model_.optimizer, callbacks):
             lr = float(self.model_.optimizer.learning_rate.numpy())

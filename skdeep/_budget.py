@@ -42,6 +42,14 @@ ROWS_PER_BATCH, ROWS_PER_BATCH_EARLY_STOPPING = 40, 20
 # below it the validation set would be too small to choose an epoch reliably.
 EARLY_STOPPING_MIN_ROWS = 500
 AUTO_VALIDATION_SPLIT = 0.1
+# patience="auto" (not a default): early stopping waits about PATIENCE_STEPS gradient steps for
+# a better validation loss, between MIN_PATIENCE and MAX_PATIENCE epochs. Patience counted in
+# epochs waits longer the larger the data: 16 epochs are 192 steps on concrete (1,030 rows, 12
+# steps an epoch), where 8 stopped too early (RESULTS.md "Round seven"), but 464 on diamonds
+# (10,000 rows, 29 steps an epoch), a third of its fit time. As KerasRegressor's default it cut
+# fit times to 0.5-0.8x from 3,000 rows but cost R² (selection half -0.0006, held out -0.0004 on
+# average; RESULTS.md "Round nine"), so the regressor keeps 16 epochs and "auto" is a choice.
+PATIENCE_STEPS, MIN_PATIENCE, MAX_PATIENCE = 192, 8, 16
 # hidden_layer_sizes="auto" and numeric_embedding="auto": below SMALL_DATA_ROWS rows a
 # narrower network without periodic embeddings, else the full recipe. Chosen on the
 # selection half of benchmarks/tabular.py subsampled to 400 rows (two draws each,
@@ -88,6 +96,7 @@ class Budget:
     epochs: int
     early_stopping: bool
     validation_split: float
+    patience: int = MAX_PATIENCE
 
 
 def auto_batch_size(n_samples: int, early_stopping: bool = False) -> int:
@@ -121,8 +130,20 @@ def auto_epochs(n_train: int, batch_size: int, early_stopping: bool) -> int:
     return int(min(MAX_EPOCHS, max(MIN_EPOCHS, round(steps / steps_per_epoch))))
 
 
+def auto_patience(n_train: int, batch_size: int) -> int:
+    """Epochs of about ``PATIENCE_STEPS`` steps, between ``MIN_PATIENCE`` and ``MAX_PATIENCE``.
+
+    Examples
+    --------
+    >>> auto_patience(741, 64), auto_patience(2584, 128), auto_patience(7200, 256)
+    (16, 9, 8)
+    """
+    steps_per_epoch = max(1, math.ceil(n_train / batch_size))
+    return int(min(MAX_PATIENCE, max(MIN_PATIENCE, round(PATIENCE_STEPS / steps_per_epoch))))
+
+
 def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_split: float,
-            can_hold_out: bool = True) -> Budget:
+            can_hold_out: bool = True, patience="auto") -> Budget:
     """Turn the estimator's budget parameters (``"auto"`` allowed) into numbers.
 
     ``validation_split="auto"`` holds out ``AUTO_VALIDATION_SPLIT`` for early stopping
@@ -151,7 +172,9 @@ def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_sp
         batch_size = n_train
     if epochs == "auto":
         epochs = auto_epochs(n_train, batch_size, bool(early_stopping))
-    return Budget(int(batch_size), int(epochs), bool(early_stopping), float(validation_split))
+    if patience == "auto":
+        patience = auto_patience(n_train, batch_size)
+    return Budget(int(batch_size), int(epochs), bool(early_stopping), float(validation_split), int(patience))
 
 
 def final_phase_epochs(fraction: float, val_loss) -> int:

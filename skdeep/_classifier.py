@@ -82,11 +82,12 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         has not improved for ``patience`` epochs, and restore the best weights.
         "auto": on from 500 rows when rows are held out (``validation_split``
         "auto" or above 0).
-    patience : int, default=8
+    patience : int or "auto", default=8
         Epochs without improvement before early stopping (16 for :class:`KerasRegressor`:
         on the selection data sets classification stopped at the same best epoch, or
         as good a one, after 8 at about two thirds of the fit time, where regression
-        lost R²; benchmarks/RESULTS.md "Round seven").
+        lost R²; benchmarks/RESULTS.md "Round seven"). "auto": epochs of about 192
+        gradient steps, between 8 and 16 (``budget_.patience`` says how many).
     finish_on_all_rows : float, default=0.0
         After early stopping has restored the best weights, train this fraction of
         the best epoch count more (at least 3 epochs) on every row, the held-out

@@ -21,7 +21,7 @@ DEFAULT_DROPOUT = 0.1  # KerasClassifier's
 DEFAULT_REGRESSOR_DROPOUT = "auto"  # 0.1 below 500 rows, none from there: skdeep._budget.auto_network
 DEFAULT_OPTIMIZER = "adamw"
 DEFAULT_LEARNING_RATE = 0.001
-DEFAULT_PATIENCE = 16  # KerasRegressor's
+DEFAULT_PATIENCE = 16  # KerasRegressor's ("auto", skdeep._budget.auto_patience, cost R²: RESULTS.md "Round nine")
 DEFAULT_CLASSIFIER_PATIENCE = 8  # benchmarks/RESULTS.md "Round seven"
 DEFAULT_FINISH = 0.25  # finish_on_all_rows of KerasRegressor (the classifier's is 0): see skdeep._budget
 DEFAULT_LABEL_SMOOTHING = 0.1  # classification only; see _base._build
@@ -46,7 +46,7 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     "validation_split": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
     "early_stopping": ["boolean", StrOptions({"auto"})],
-    "patience": [Interval(Integral, 0, None, closed="left")],
+    "patience": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
     "finish_on_all_rows": [Interval(Real, 0, None, closed="left")],
     "callbacks": [list, tuple, None],
     "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],

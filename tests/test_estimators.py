@@ -225,13 +225,17 @@ def test_early_stopping_stops_and_restores_best(cancer):
     assert clf.n_iter_ == best + 4  # stopped `patience` epochs after the best
     assert min(val) < val[-1]  # so restoring the best weights matters
     # (test_engine checks that both engines end with the same restored weights)
-    # Unset, the patience is the estimator's own: 8 epochs for a classifier, 16 for a regressor.
-    for est in (KerasClassifier, KerasRegressor):
+    # Unset, the patience is the estimator's own: 8 epochs for a classifier, 16 for a regressor;
+    # "auto" about 192 steps: 16 epochs of 4 steps (210 rows, batch 64), 8 of 27 (batch 8).
+    for est, params, patience in ((KerasClassifier, {}, 8), (KerasRegressor, {}, 16),
+                                  (KerasRegressor, {"patience": "auto", "batch_size": 8}, 8),
+                                  (KerasClassifier, {"patience": "auto"}, 16)):
         fitted = est(hidden_layer_sizes=(64,), learning_rate=0.05, epochs=200, early_stopping=True,
-                     validation_split=0.3, finish_on_all_rows=0.0, random_state=0
+                     validation_split=0.3, finish_on_all_rows=0.0, random_state=0, **params
                      ).fit(X, y.astype(float) if est is KerasRegressor else y)
         best = int(np.argmin(fitted.history_["val_loss"]))
-        assert fitted.n_iter_ == best + 1 + (8 if est is KerasClassifier else 16) < 200
+        assert fitted.budget_.patience == patience
+        assert fitted.n_iter_ == best + 1 + patience < 200
 
 
 def test_random_state_reproduces_exactly(cancer):
