@@ -151,6 +151,7 @@ def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_sp
     none (and ``early_stopping="auto"`` is then off: it stops on held-out rows).
     ``can_hold_out=False`` (rows streamed from disk) never holds rows out by itself:
     ``early_stopping="auto"`` is then off, and ``True`` monitors the training loss.
+    ``patience="auto"`` is :func:`auto_patience` of the training rows and batch size.
 
     Examples
     --------
