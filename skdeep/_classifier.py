@@ -116,7 +116,9 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         :class:`KerasRegressor` "periodic"), none below (``numeric_embedding_`` says which).
     n_ensemble : int, default=1
         Members of a TabM-style parameter-efficient ensemble (shared hidden layers,
-        per-member input adapters and output heads; predictions averaged).
+        per-member input adapters and output heads; predictions averaged). In
+        training each row runs through one member (row ``j`` through member ``j mod
+        k``), so a step costs about one member's compute; prediction runs all ``k``.
     linear_skip : bool, default=False
         Add a linear function of the scaled inputs (before any periodic embedding)
         to the output's pre-activation, beside the hidden layers ("wide and deep"):

@@ -185,13 +185,21 @@ class PeriodicEmbedding(keras.layers.Layer):
         return {**super().get_config(), "n_columns": self.n_columns, "keep_scaled": self.keep_scaled}
 
 
+def member_of_rows(x, n_members: int):
+    """The ensemble member that trains on each row of ``x``: row ``j``'s is ``j mod n_members``."""
+    return ops.mod(ops.arange(ops.shape(x)[0]), n_members)
+
+
 @keras.saving.register_keras_serializable(package="skdeep")
 class EnsembleInput(keras.layers.Layer):
     """Give each of ``k`` ensemble members its own view of the input: ``(batch, d) -> (batch, k, d)``.
 
     Member ``i`` sees ``x * r_i`` with a trained ``r_i`` initialised to random
     signs (TabM-mini, Gorishniy et al. 2025): the hidden layers after it are
-    shared, so ``k`` members cost ``k`` times the compute but almost no more weights.
+    shared, so ``k`` members cost almost no more weights. In training each row is
+    seen by one member only (row ``j`` by member ``j mod k``, as :class:`EnsembleHead`
+    reads it), so the output is then ``(batch, d)``, row ``j`` times ``r_{j mod k}``:
+    a training step costs what one member's does, not ``k`` times as much.
     """
 
     def __init__(self, n_members: int, **kwargs):
@@ -202,7 +210,9 @@ class EnsembleInput(keras.layers.Layer):
         self.adapter = self.add_weight(shape=(self.n_members, input_shape[-1]), name="adapter",
                                        initializer=_RandomSigns())
 
-    def call(self, x):
+    def call(self, x, training=None):
+        if training:
+            return x * ops.take(self.adapter, member_of_rows(x, self.n_members), axis=0)
         return x[:, None, :] * self.adapter
 
     def compute_output_shape(self, input_shape):
@@ -218,11 +228,12 @@ class EnsembleHead(keras.layers.Layer):
 
     In training each row is predicted by one member (row ``j`` by member
     ``j mod k``; batches are shuffled), so the loss is the mean of the members'
-    own losses and the members stay diverse. In inference the prediction is the
-    members' mean (probabilities for classifiers), which is what validation,
-    early stopping and ``predict`` see. Called on ``[h, offset]``, it adds the
-    ``(batch, units)`` ``offset`` (the network's linear skip) to every member's
-    output before the activation.
+    own losses and the members stay diverse; :class:`EnsembleInput` then passes
+    each row through its own member only, and ``h`` is ``(batch, h)``. In inference
+    the prediction is the members' mean (probabilities for classifiers), which is
+    what validation, early stopping and ``predict`` see. Called on ``[h, offset]``,
+    it adds the ``(batch, units)`` ``offset`` (the network's linear skip) to every
+    member's output before the activation.
     """
 
     def __init__(self, units: int, activation=None, **kwargs):
@@ -239,13 +250,14 @@ class EnsembleHead(keras.layers.Layer):
 
     def call(self, h, training=None):
         h, offset = h if isinstance(h, (list, tuple)) else (h, None)
+        if training:  # (batch, h), row j from member j mod k: its own member's output layer
+            member = member_of_rows(h, self.kernel.shape[0])
+            out = ops.einsum("bh,bho->bo", h, ops.take(self.kernel, member, axis=0))
+            out = out + ops.take(self.bias, member, axis=0)
+            return self.activation(out if offset is None else out + offset)
         out = ops.einsum("bkh,kho->bko", h, self.kernel) + self.bias
         out = self.activation(out if offset is None else out + offset[:, None, :])
-        if not training:
-            return ops.mean(out, axis=1)
-        k = ops.shape(out)[1]
-        member = ops.mod(ops.arange(ops.shape(out)[0]), k)
-        return ops.sum(out * ops.expand_dims(ops.one_hot(member, k, dtype=out.dtype), -1), axis=1)
+        return ops.mean(out, axis=1)
 
     def compute_output_shape(self, input_shape):
         if isinstance(input_shape, (list, tuple)) and isinstance(input_shape[0], (list, tuple)):

@@ -478,10 +478,35 @@ def test_ensemble_members_differ_in_training_and_average_in_inference():
     h = np.random.default_rng(0).normal(size=(6, 3, 5)).astype("float32")
     head.build(h.shape)
     members = keras.ops.convert_to_numpy(keras.ops.einsum("bkh,kho->bko", h, head.kernel) + head.bias)
-    train = keras.ops.convert_to_numpy(head(h, training=True))
+    own = h[np.arange(6), np.arange(6) % 3]  # in training row j reaches the head through member j mod 3 only
+    train = keras.ops.convert_to_numpy(head(own, training=True))
     infer = keras.ops.convert_to_numpy(head(h, training=False))
     np.testing.assert_allclose(train[:, 0], members[np.arange(6), np.arange(6) % 3, 0], rtol=1e-5)
     np.testing.assert_allclose(infer, members.mean(axis=1), rtol=1e-5)
+
+
+@pytest.mark.parametrize("linear_skip", [False, True])
+def test_ensemble_trains_each_row_through_its_own_member_only(linear_skip):
+    """The training pass runs row j through member j mod k alone (one member's compute), and
+    gives what running every member and keeping row j's own would give."""
+    from skdeep._network import build_mlp
+
+    net = build_mlp(4, 1, "binary", hidden_layer_sizes=(8, 8), n_ensemble=3, linear_skip=linear_skip)
+    x = np.random.default_rng(1).normal(size=(7, 4)).astype("float32")  # 7: not a multiple of 3
+    layers = {layer.name: layer for layer in net.layers}
+    h = layers["ensemble_input"](x, training=False)  # every member's view: (7, 3, 4)
+    for name in ("hidden_1", "hidden_2"):
+        h = layers[name](h)
+    head = layers["output"]
+    logits = keras.ops.einsum("bkh,kho->bko", h, head.kernel) + head.bias
+    if linear_skip:
+        logits = logits + layers["linear_skip"](x)[:, None, :]
+    every = keras.ops.convert_to_numpy(keras.ops.sigmoid(logits))
+    assert keras.ops.shape(layers["ensemble_input"](x, training=True)) == (7, 4)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(net(x, training=True))[:, 0],
+                               every[np.arange(7), np.arange(7) % 3, 0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(net(x, training=False)), every.mean(axis=1),
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_safe_save_and_load_of_a_mixed_frame_model(tmp_path):
