@@ -111,6 +111,28 @@ def test_regression_detection_and_default_scoring():
     assert df.loc["Ridge", "r2_mean"] > 0.9
 
 
+def test_whole_number_targets_with_many_values_are_regressed_as_the_cli_does():
+    """A wage in whole dollars is a quantity, not 300 classes (a multiclass CatBoost on it ran for
+    minutes); up to 20 values stay classes, and text labels are classes however many."""
+    from skdeep.compare._crossval import detect_task
+
+    rng = np.random.default_rng(0)
+    wages = rng.integers(200, 900, size=300)
+    with pytest.warns(UserWarning, match="treated as a regression target; pass task='classification'"):
+        assert detect_task(wages, "auto") == ("regression", "continuous")
+    with pytest.warns(UserWarning, match="regression"):
+        assert detect_task(wages.astype(float), "auto")[0] == "regression"
+    assert detect_task(wages % 20, "auto") == ("classification", "multiclass")
+    assert detect_task(wages, "classification") == ("classification", "multiclass")
+    labels = np.array([f"class {v % 25}" for v in wages])
+    with pytest.warns(UserWarning, match="25 distinct labels and is treated as a classification target"):
+        assert detect_task(labels, "auto") == ("classification", "multiclass")
+    X = pd.DataFrame({"x": rng.normal(size=300)})
+    with pytest.warns(UserWarning):
+        table = compare(X, wages, models=[Ridge()], cv=3)
+    assert "r2_mean" in table.columns
+
+
 def test_multiclass_default_scoring_and_user_scoring():
     X, y = make_classification(n_samples=90, n_features=6, n_informative=4,
                                n_classes=3, random_state=0)
@@ -140,12 +162,12 @@ def test_task_argument_and_input_validation():
     with pytest.raises(ValueError, match="empty"):
         compare(X, y, models={})
     X = np.random.default_rng(0).normal(size=(150, 3))
-    yi = np.arange(150) % 25  # many integer "classes": probably a numeric target
-    with pytest.warns(UserWarning, match="task='regression'"):
-        df = compare(X, yi, [DummyClassifier()], cv=3, scoring="accuracy")
-    assert df.attrs["task"] == "classification"
-    df = compare(X, yi, [Ridge()], cv=3, task="regression")
+    yi = np.arange(150) % 25  # many whole numbers: a numeric target, unless the user says classes
+    with pytest.warns(UserWarning, match="task='classification'"):
+        df = compare(X, yi, [Ridge()], cv=3)
     assert df.attrs["task"] == "regression"
+    df = compare(X, yi, [DummyClassifier()], cv=3, scoring="accuracy", task="classification")
+    assert df.attrs["task"] == "classification"
 
 
 def test_groups_and_parallel_jobs_give_same_results():

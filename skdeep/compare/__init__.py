@@ -86,7 +86,9 @@ def compare(
     random_state : int or None, default=0
         Seed for the fold shuffling and the default models.
     task : {"auto", "classification", "regression"}, default="auto"
-        ``"auto"`` uses :func:`sklearn.utils.multiclass.type_of_target`.
+        ``"auto"`` uses :func:`sklearn.utils.multiclass.type_of_target`, except
+        that whole numbers with more than 20 distinct values (a wage, a count)
+        are regressed, with a warning, as the command line does.
     groups : array-like, optional
         Group labels for group-aware splitters such as ``GroupKFold``.
     sort_by : str, optional

@@ -36,6 +36,9 @@ from ._significance import REFERENCE, UNTESTED, corrected_resampled_ttest
 
 _CLASSIFICATION_TARGETS = ("binary", "multiclass")
 _REGRESSION_TARGETS = ("continuous", "continuous-multioutput")
+# task="auto" reads a numeric target of whole numbers with more distinct values than this as a
+# quantity to regress (wages, counts, prices), as the command line does; fewer are classes.
+MAX_AUTO_CLASSES = 20
 
 
 def detect_task(y: Any, task: str) -> tuple[str, str]:
@@ -53,14 +56,19 @@ def detect_task(y: Any, task: str) -> tuple[str, str]:
             )
         return task, target_type
     if target_type in _CLASSIFICATION_TARGETS:
-        n_classes = len(np.unique(np.asarray(y)))
-        if target_type == "multiclass" and n_classes > 20:
+        values = np.asarray(y)
+        n_classes = len(np.unique(values))
+        if target_type == "multiclass" and n_classes > MAX_AUTO_CLASSES:
+            numeric = values.dtype.kind in "iuf"
             warnings.warn(
-                f"y has {n_classes} distinct values and is treated as a "
-                "classification target; pass task='regression' if it is numeric.",
+                f"y has {n_classes} distinct whole numbers and is treated as a regression target; "
+                "pass task='classification' if they are classes." if numeric else
+                f"y has {n_classes} distinct labels and is treated as a classification target.",
                 UserWarning,
                 stacklevel=4,
             )
+            if numeric:
+                return "regression", "continuous"
         return "classification", target_type
     if target_type in _REGRESSION_TARGETS:
         return "regression", target_type

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..compare._crossval import MAX_AUTO_CLASSES  # whole-number targets: classes up to this many
+
 # Datasets shipped inside scikit-learn (no download): name -> (loader, task).
 BUNDLED = {
     "breast_cancer": ("load_breast_cancer", "classification"),
@@ -28,8 +30,6 @@ BUNDLED = {
 }
 TASKS = ("auto", "classification", "regression")
 CATEGORICAL = ("native", "onehot", "error")
-# An integer target with more distinct values than this is taken as regression by "auto".
-MAX_AUTO_CLASSES = 20
 
 
 class DatasetError(ValueError):
