@@ -251,9 +251,12 @@ class EnsembleHead(keras.layers.Layer):
     def call(self, h, training=None):
         h, offset = h if isinstance(h, (list, tuple)) else (h, None)
         if training:  # (batch, h), row j from member j mod k: its own member's output layer
-            member = member_of_rows(h, self.kernel.shape[0])
-            out = ops.einsum("bh,bho->bo", h, ops.take(self.kernel, member, axis=0))
-            out = out + ops.take(self.bias, member, axis=0)
+            k = self.kernel.shape[0]
+            # every member's (small) output layer on each row, then the row's own: a (batch, k,
+            # units) product, where gathering each row's kernel would make (batch, h, units)
+            out = ops.einsum("bh,kho->bko", h, self.kernel) + self.bias
+            own = ops.expand_dims(ops.one_hot(member_of_rows(h, k), k, dtype=out.dtype), -1)
+            out = ops.sum(out * own, axis=1)
             return self.activation(out if offset is None else out + offset)
         out = ops.einsum("bkh,kho->bko", h, self.kernel) + self.bias
         out = self.activation(out if offset is None else out + offset[:, None, :])
