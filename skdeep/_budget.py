@@ -47,8 +47,8 @@ AUTO_VALIDATION_SPLIT = 0.1
 # epochs waits longer the larger the data: 16 epochs are 192 steps on concrete (1,030 rows, 12
 # steps an epoch), where 8 stopped too early (RESULTS.md "Round seven"), but 464 on diamonds
 # (10,000 rows, 29 steps an epoch), a third of its fit time. As KerasRegressor's default it cut
-# fit times to 0.5-0.8x from 3,000 rows but cost R² (selection half -0.0006, held out -0.0004 on
-# average; RESULTS.md "Round nine"), so the regressor keeps 16 epochs and "auto" is a choice.
+# fit times to 0.6-0.9x from 3,000 rows (diamonds 0.7x) but cost R² (selection half -0.0006, held
+# out -0.0004 on average; RESULTS.md "Round nine"): the regressor keeps 16 and "auto" is a choice.
 PATIENCE_STEPS, MIN_PATIENCE, MAX_PATIENCE = 192, 8, 16
 # hidden_layer_sizes="auto" and numeric_embedding="auto": below SMALL_DATA_ROWS rows a
 # narrower network without periodic embeddings, else the full recipe. Chosen on the

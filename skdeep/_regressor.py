@@ -43,9 +43,9 @@ warm_start, engine, distribution, on_divergence, dtype
         As in :class:`KerasClassifier`, where it is 8 by default: with 8, regression
         stopped too early on the selection data sets (concrete -0.007 and -0.012 R²).
         "auto" waits about 192 gradient steps (8 to 16 epochs; ``budget_.patience``):
-        the same on 1,000 rows, faster from about 3,000 (on ``benchmarks/TABULAR.md``'s
-        regression sets 0.5-0.8x the median fit time, computers 5.7 -> 2.5 s a fold)
-        at a small cost in R² (mean -0.0004 there, computers -0.0056).
+        the same on 1,000 rows, faster from about 3,000 (0.6-0.9x the median fit time
+        on the selection data sets that large, 0.7x on diamonds' 10,000 rows) at a
+        small cost in R² (mean -0.0006 there, -0.0004 on the held-out sets).
     loss : str, keras.losses.Loss, callable or None, default=None
         None is mean squared error; e.g. ``"mean_absolute_error"`` or ``"huber"``.
     finish_on_all_rows : float, default=0.25
