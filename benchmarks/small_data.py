@@ -109,8 +109,8 @@ VARIANT_SETS = {"network": VARIANTS, "batch": BATCH_VARIANTS, "large-batch": LAR
                 "weight-decay": WEIGHT_DECAY_VARIANTS, "embedding-scaled": EMBEDDING_SCALED_VARIANTS,
                 "regression-patience": REGRESSION_PATIENCE_VARIANTS}
 # Variant sets that concern one task only.
-VARIANT_TASK = {"regression-budget": "regression", "regression-patience": "regression", "classifier-patience": "classification",
-                "label-smoothing": "classification"}
+VARIANT_TASK = {"regression-budget": "regression", "regression-patience": "regression",
+                "classifier-patience": "classification", "label-smoothing": "classification"}
 FULL = next(iter(VARIANTS))
 
 
