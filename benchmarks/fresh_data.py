@@ -40,7 +40,7 @@ DATASETS = {
     "males": ("Ecdat", "Males", "wage", "regression", ["nr"], None, None),
     "cps1988": ("AER", "CPS1988", "wage", "regression", [], 10_000, None),
     "psid7682": ("AER", "PSID7682", "wage", "regression", ["id"], None, None),
-    "star": ("Ecdat", "Star", "tmathssk", "regression", ["treadssk"], None, None),  # the reading score: a second outcome
+    "star": ("Ecdat", "Star", "tmathssk", "regression", ["treadssk"], None, None),  # treadssk: an outcome too
     "wages1": ("Ecdat", "Wages1", "wage", "regression", [], None, None),
     "slid": ("carData", "SLID", "wages", "regression", [], None, None),
     "salaries": ("carData", "Salaries", "salary", "regression", [], None, None),
