@@ -210,3 +210,7 @@ def test_network_of_fitted_skdeep_estimator():
     assert any("linear skip" in t.get_text() for t in fig.axes[0].texts)
     fig = plot_history(clf)
     assert fig.axes[0].get_title() == "loss"
+    for embedding, note in (("periodic", "PeriodicEmbedding"), ("periodic+scaled", "PeriodicEmbedding + scaled values")):
+        clf = skdeep.KerasClassifier(hidden_layer_sizes=(4,), numeric_embedding=embedding, epochs=1, random_state=0)
+        notes = [t.get_text() for t in plot_network(clf.fit(X, y)).axes[0].texts]
+        assert any(t.split("\n")[-1] == note for t in notes)

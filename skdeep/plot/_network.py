@@ -62,6 +62,8 @@ def _note(layer: Any) -> str:
         return "BatchNorm"
     if cls == "Activation":
         return f"Activation({_activation_name(layer)})"
+    if cls == "PeriodicEmbedding" and getattr(layer, "keep_scaled", False):
+        return "PeriodicEmbedding + scaled values"  # numeric_embedding="periodic+scaled"
     return cls
 
 
