@@ -198,8 +198,9 @@ class EnsembleInput(keras.layers.Layer):
     signs (TabM-mini, Gorishniy et al. 2025): the hidden layers after it are
     shared, so ``k`` members cost almost no more weights. In training each row is
     seen by one member only (row ``j`` by member ``j mod k``, as :class:`EnsembleHead`
-    reads it), so the output is then ``(batch, d)``, row ``j`` times ``r_{j mod k}``:
-    a training step costs what one member's does, not ``k`` times as much.
+    reads it), so the output is then ``(batch, 1, d)``, row ``j`` times ``r_{j mod k}``
+    (the member axis kept, of length 1, so the layers after it see the rank they were
+    built for): a training step costs what one member's does, not ``k`` times as much.
     """
 
     def __init__(self, n_members: int, **kwargs):
@@ -212,7 +213,7 @@ class EnsembleInput(keras.layers.Layer):
 
     def call(self, x, training=None):
         if training:
-            return x * ops.take(self.adapter, member_of_rows(x, self.n_members), axis=0)
+            return (x * ops.take(self.adapter, member_of_rows(x, self.n_members), axis=0))[:, None, :]
         return x[:, None, :] * self.adapter
 
     def compute_output_shape(self, input_shape):
@@ -229,7 +230,7 @@ class EnsembleHead(keras.layers.Layer):
     In training each row is predicted by one member (row ``j`` by member
     ``j mod k``; batches are shuffled), so the loss is the mean of the members'
     own losses and the members stay diverse; :class:`EnsembleInput` then passes
-    each row through its own member only, and ``h`` is ``(batch, h)``. In inference
+    each row through its own member only, and ``h`` is ``(batch, 1, h)``. In inference
     the prediction is the members' mean (probabilities for classifiers), which is
     what validation, early stopping and ``predict`` see. Called on ``[h, offset]``,
     it adds the ``(batch, units)`` ``offset`` (the network's linear skip) to every
@@ -250,11 +251,11 @@ class EnsembleHead(keras.layers.Layer):
 
     def call(self, h, training=None):
         h, offset = h if isinstance(h, (list, tuple)) else (h, None)
-        if training:  # (batch, h), row j from member j mod k: its own member's output layer
+        if training:  # (batch, 1, h), row j from member j mod k: its own member's output layer
             k = self.kernel.shape[0]
             # every member's (small) output layer on each row, then the row's own: a (batch, k,
             # units) product, where gathering each row's kernel would make (batch, h, units)
-            out = ops.einsum("bh,kho->bko", h, self.kernel) + self.bias
+            out = ops.einsum("bh,kho->bko", h[:, 0, :], self.kernel) + self.bias
             own = ops.expand_dims(ops.one_hot(member_of_rows(h, k), k, dtype=out.dtype), -1)
             out = ops.sum(out * own, axis=1)
             return self.activation(out if offset is None else out + offset)

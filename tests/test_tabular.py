@@ -479,7 +479,7 @@ def test_ensemble_members_differ_in_training_and_average_in_inference():
     head.build(h.shape)
     members = keras.ops.convert_to_numpy(keras.ops.einsum("bkh,kho->bko", h, head.kernel) + head.bias)
     own = h[np.arange(6), np.arange(6) % 3]  # in training row j reaches the head through member j mod 3 only
-    train = keras.ops.convert_to_numpy(head(own, training=True))
+    train = keras.ops.convert_to_numpy(head(own[:, None, :], training=True))
     infer = keras.ops.convert_to_numpy(head(h, training=False))
     np.testing.assert_allclose(train[:, 0], members[np.arange(6), np.arange(6) % 3, 0], rtol=1e-5)
     np.testing.assert_allclose(infer, members.mean(axis=1), rtol=1e-5)
@@ -502,11 +502,20 @@ def test_ensemble_trains_each_row_through_its_own_member_only(linear_skip):
     if linear_skip:
         logits = logits + layers["linear_skip"](x)[:, None, :]
     every = keras.ops.convert_to_numpy(keras.ops.sigmoid(logits))
-    assert keras.ops.shape(layers["ensemble_input"](x, training=True)) == (7, 4)
+    assert keras.ops.shape(layers["ensemble_input"](x, training=True)) == (7, 1, 4)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(net(x, training=True))[:, 0],
                                every[np.arange(7), np.arange(7) % 3, 0], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(net(x, training=False)), every.mean(axis=1),
                                rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("engine", ["compiled", "keras"])
+def test_ensemble_trains_with_batch_normalization_on_either_engine(engine):
+    """The training pass keeps the member axis (length 1): layers built on the ensemble's
+    (batch, k, h), batch normalization among them, take it in training as in inference."""
+    X, y = mixed_frame(n=300)
+    clf = KerasClassifier(**{**FAST, "epochs": 3}, n_ensemble=3, batch_normalization=True, engine=engine).fit(X, y)
+    assert np.isfinite(clf.history_["loss"]).all() and np.isfinite(clf.predict_proba(X)).all()
 
 
 def test_safe_save_and_load_of_a_mixed_frame_model(tmp_path):
