@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 
 import keras
 import numpy as np
@@ -123,6 +124,29 @@ def test_load_csv_infers_task_and_encodes(toy_csv):
     assert data.task == "classification" and data.n_classes == 5
     with pytest.raises(DatasetError, match="required"):
         load_dataset(toy_csv)
+
+
+def test_csv_task_follows_compares_rule(tmp_path):
+    """The command line reads a target as compare(task="auto") does: whole numbers with more than
+    20 distinct values (nullable integers too) are a quantity, text labels classes however many."""
+    from skdeep.compare._crossval import detect_task
+
+    n = 90
+    wage = np.arange(n) % 30 * 10 + 500
+    frame = pd.DataFrame({"x": np.arange(n, dtype=float), "wage": wage,
+                          "wage_nullable": pd.array(wage, dtype="Int64"), "grade": np.arange(n) % 4,
+                          "city": [f"city{i % 30}" for i in range(n)], "flag": np.arange(n) % 2 == 0})
+    path = tmp_path / "people.csv"
+    frame.to_csv(path, index=False)
+    for target, task in [("wage", "regression"), ("wage_nullable", "regression"), ("grade", "classification"),
+                         ("city", "classification"), ("flag", "classification")]:
+        data = load_dataset(str(path), target=target)
+        assert data.task == task, target
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            assert detect_task(frame[target].to_numpy(dtype=float) if target.startswith("wage")
+                               else frame[target].to_numpy(), "auto")[0] == task, target
+        assert any(f"task inferred from {target!r}: {task}" in note for note in data.notes)
 
 
 def test_bundled_datasets_are_offline():

@@ -12,13 +12,14 @@ person at a terminal.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..compare._crossval import MAX_AUTO_CLASSES  # whole-number targets: classes up to this many
+from ..compare._crossval import detect_task  # one rule for compare, the CLI and the report
 
 # Datasets shipped inside scikit-learn (no download): name -> (loader, task).
 BUNDLED = {
@@ -286,15 +287,20 @@ def _onehot_preprocessor(X: pd.DataFrame, text: list[str], notes: list[str]):
 
 
 def _infer_task(y: pd.Series, task: str, target: str) -> tuple[str, bool]:
-    numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
+    """``(task, inferred)``: ``task`` as given, or read from ``y`` by the rule ``compare`` uses."""
     if task != "auto":
         return task, False
-    if not numeric:
-        return "classification", True
-    values = y.to_numpy(dtype=np.float64)
-    if np.all(np.mod(values, 1) == 0) and len(np.unique(values)) <= MAX_AUTO_CLASSES:
-        return "classification", True
-    return "regression", True
+    # Numbers as float64 (a nullable Int64 column reads as objects otherwise, which the rule takes
+    # for labels); anything else as text labels.
+    numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
+    values = y.to_numpy(dtype=np.float64) if numeric else y.astype(str).to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the report's notes say what was inferred
+        try:
+            inferred, _ = detect_task(values, "auto")
+        except ValueError as error:
+            raise DatasetError(f"cannot infer the task from {target!r}: {error} (use --task)") from error
+    return inferred, True
 
 
 def _preprocessor(numeric: list[str], text: list[str]):
