@@ -126,7 +126,7 @@ def test_load_csv_infers_task_and_encodes(toy_csv):
         load_dataset(toy_csv)
 
 
-def test_csv_task_follows_compares_rule(tmp_path):
+def test_csv_task_follows_compares_rule(tmp_path, capsys):
     """The command line reads a target as compare(task="auto") does: whole numbers with more than
     20 distinct values (nullable integers too) are a quantity, text labels classes however many."""
     from skdeep.compare._crossval import detect_task
@@ -147,6 +147,19 @@ def test_csv_task_follows_compares_rule(tmp_path):
             assert detect_task(frame[target].to_numpy(dtype=float) if target.startswith("wage")
                                else frame[target].to_numpy(), "auto")[0] == task, target
         assert any(f"task inferred from {target!r}: {task}" in note for note in data.notes)
+    # A CSV reads integers back as int64; a frame's nullable Int64 column takes the same rule.
+    from skdeep.report._data import _infer_task
+
+    assert _infer_task(frame["wage_nullable"], "auto", "wage_nullable") == ("regression", True)
+    assert _infer_task(frame["wage_nullable"] % 4, "auto", "wage_nullable") == ("classification", True)
+    # An infinite cell does not stop the reading (the command line then names its row).
+    frame["wage"] = frame["wage"].astype(float)
+    frame.loc[0, "wage"] = np.inf
+    frame.to_csv(path, index=False)
+    assert load_dataset(str(path), target="wage").task == "regression"
+    assert _infer_task(pd.Series([np.inf, -np.inf]), "auto", "y") == ("regression", True)
+    code, _, err = run(capsys, "compare", "--dataset", str(path), "--target", "wage")
+    assert code == 2 and "column 'wage' has 1 infinite value (row 0)" in err
 
 
 def test_bundled_datasets_are_offline():

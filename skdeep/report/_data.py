@@ -294,12 +294,13 @@ def _infer_task(y: pd.Series, task: str, target: str) -> tuple[str, bool]:
     # for labels); anything else as text labels.
     numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
     values = y.to_numpy(dtype=np.float64) if numeric else y.astype(str).to_numpy()
+    if numeric:  # read from the finite values: the command line reports infinite cells with their rows
+        values = values[np.isfinite(values)]
+        if not len(values):
+            return "regression", True
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the report's notes say what was inferred
-        try:
-            inferred, _ = detect_task(values, "auto")
-        except ValueError as error:
-            raise DatasetError(f"cannot infer the task from {target!r}: {error} (use --task)") from error
+        inferred, _ = detect_task(values, "auto")
     return inferred, True
 
 
