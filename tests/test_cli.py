@@ -150,14 +150,14 @@ def test_csv_task_follows_compares_rule(tmp_path, capsys):
     # A CSV reads integers back as int64; a frame's nullable Int64 column takes the same rule.
     from skdeep.report._data import _infer_task
 
-    assert _infer_task(frame["wage_nullable"], "auto", "wage_nullable") == ("regression", True)
-    assert _infer_task(frame["wage_nullable"] % 4, "auto", "wage_nullable") == ("classification", True)
+    assert _infer_task(frame["wage_nullable"], "auto") == ("regression", True)
+    assert _infer_task(frame["wage_nullable"] % 4, "auto") == ("classification", True)
     # An infinite cell does not stop the reading (the command line then names its row).
     frame["wage"] = frame["wage"].astype(float)
     frame.loc[0, "wage"] = np.inf
     frame.to_csv(path, index=False)
     assert load_dataset(str(path), target="wage").task == "regression"
-    assert _infer_task(pd.Series([np.inf, -np.inf]), "auto", "y") == ("regression", True)
+    assert _infer_task(pd.Series([np.inf, -np.inf]), "auto") == ("regression", True)
     code, _, err = run(capsys, "compare", "--dataset", str(path), "--target", "wage")
     assert code == 2 and "column 'wage' has 1 infinite value (row 0)" in err
 

@@ -187,7 +187,7 @@ def _load_csv(path: str, target: str | None, task: str, categorical: str, sep: s
     X = frame.drop(columns=[target])
     if X.shape[1] == 0:
         raise DatasetError(f"{path} has no feature columns besides the target {target!r}.")
-    task, inferred = _infer_task(frame[target], task, target)
+    task, inferred = _infer_task(frame[target], task)
     if inferred:
         notes.append(f"task inferred from {target!r}: {task} (override with --task)")
     y, class_names = _encode_target(frame[target], task, target)
@@ -286,18 +286,19 @@ def _onehot_preprocessor(X: pd.DataFrame, text: list[str], notes: list[str]):
     return _preprocessor(numeric, text)
 
 
-def _infer_task(y: pd.Series, task: str, target: str) -> tuple[str, bool]:
+def _infer_task(y: pd.Series, task: str) -> tuple[str, bool]:
     """``(task, inferred)``: ``task`` as given, or read from ``y`` by the rule ``compare`` uses."""
     if task != "auto":
         return task, False
-    # Numbers as float64 (a nullable Int64 column reads as objects otherwise, which the rule takes
-    # for labels); anything else as text labels.
-    numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
-    values = y.to_numpy(dtype=np.float64) if numeric else y.astype(str).to_numpy()
-    if numeric:  # read from the finite values: the command line reports infinite cells with their rows
+    if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
+        # As float64 (a nullable Int64 column reads as objects otherwise, which the rule takes for
+        # labels), finite values only: the command line reports infinite cells with their rows.
+        values = y.to_numpy(dtype=np.float64)
         values = values[np.isfinite(values)]
         if not len(values):
             return "regression", True
+    else:
+        values = y.astype(str).to_numpy()  # text, categories and booleans: labels
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the report's notes say what was inferred
         inferred, _ = detect_task(values, "auto")
