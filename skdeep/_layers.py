@@ -213,7 +213,12 @@ class EnsembleInput(keras.layers.Layer):
 
     def call(self, x, training=None):
         if training:
-            return (x * ops.take(self.adapter, member_of_rows(x, self.n_members), axis=0))[:, None, :]
+            # Each row's adapter as a one-hot product, not a gather: a gather's gradient is sparse
+            # (IndexedSlices on TensorFlow), and Keras's Adam squares such a gradient's rows before
+            # summing the duplicates, so keras.Model.fit would train another optimizer than the
+            # compiled engine's (which densifies it) and the other backends'.
+            own = ops.one_hot(member_of_rows(x, self.n_members), self.n_members, dtype=x.dtype)
+            return (x * ops.matmul(own, self.adapter))[:, None, :]
         return x[:, None, :] * self.adapter
 
     def compute_output_shape(self, input_shape):

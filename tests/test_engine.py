@@ -53,6 +53,20 @@ def test_early_stopping_identical_on_both_engines(data):
     np.testing.assert_allclose(fits[0].predict_proba(X), fits[1].predict_proba(X), rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.parametrize("batch_size, n_ensemble", [(200, 1), (256, 4)])
+def test_epochs_of_one_or_two_batches_identical_on_both_engines(data, batch_size, n_ensemble):
+    """TensorFlow's data adapter reads up to two batches for their shapes before the first epoch;
+    keras.Model.fit's batches must not count them, or an epoch of one or two batches takes the
+    next epoch's row order (which decides the batches, and in an ensemble each row's member)."""
+    X, y = data
+    fits = [KerasClassifier(hidden_layer_sizes=(16,), learning_rate=0.05, epochs=3, batch_size=batch_size,
+                            early_stopping=False, validation_split=0.0, n_ensemble=n_ensemble, random_state=0,
+                            engine=engine).fit(X, y) for engine in ("compiled", "keras")]
+    assert fits[0].budget_.batch_size == batch_size
+    assert ("ensemble_input" in [layer.name for layer in fits[0].model_.layers]) is (n_ensemble > 1)
+    np.testing.assert_allclose(fits[0].predict_proba(X), fits[1].predict_proba(X), rtol=1e-4, atol=1e-5)
+
+
 class BatchCounter(keras.callbacks.Callback):
     def __init__(self):
         super().__init__()

@@ -48,19 +48,25 @@ class ShuffledBatches(keras.utils.PyDataset):
         self._epoch = initial_epoch
         self._order = epoch_order(seed, initial_epoch, x.shape[0])
         self._finished = False
+        self._began = False
 
     def __len__(self) -> int:
         return math.ceil(self.x.shape[0] / self.batch_size)
 
+    def on_epoch_begin(self):
+        self._began = True
+
     def __getitem__(self, i: int):
-        # Keras peeks at the first batches and calls the epoch hooks in an order that
-        # differs by backend, so the epoch advances on what is served: batch 0
-        # asked for after the last batch was.
+        # Keras calls the epoch hooks in an order that differs by backend (on TensorFlow the
+        # next epoch's first batch is prefetched before this epoch ends), so the epoch advances
+        # on what is served: batch 0 asked for after the last batch was. Before the first
+        # epoch begins, TensorFlow's adapter peeks at up to two batches for their shapes:
+        # those do not count, or an epoch of one or two batches would take the next order.
         if i == 0 and self._finished:
             self._epoch += 1
             self._order = epoch_order(self.seed, self._epoch, self.x.shape[0])
             self._finished = False
-        self._finished = self._finished or i == len(self) - 1
+        self._finished = self._finished or (self._began and i == len(self) - 1)
         idx = self._order[i * self.batch_size : (i + 1) * self.batch_size]
         return padded(dense(self.x[idx]), self.y[idx], self.sample_weight[idx], self.pad_to)
 
