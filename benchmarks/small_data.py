@@ -24,6 +24,7 @@ Usage::
     python benchmarks/small_data.py --rows 1000000 --variants weight-decay  # AdamW's decay 0.004, 0.05, 0.5
     python benchmarks/small_data.py --rows 1000 --variants embedding-scaled  # scaled values beside the embedding
     python benchmarks/small_data.py --rows 1000000 --variants regression-patience  # 16 epochs or about 192 steps
+    python benchmarks/small_data.py --rows 1000000 --variants ensemble  # the classifier's ensemble or one network
 """
 
 from __future__ import annotations
@@ -102,15 +103,19 @@ EMBEDDING_SCALED_VARIANTS = {"periodic": {"numeric_embedding": "periodic"},
 # Regression only: early stopping's patience 16 epochs (the default) against "auto", about 192
 # steps in 8 to 16 epochs (issue 18: 16 epochs of 29 steps were a third of a 10,000-row fit).
 REGRESSION_PATIENCE_VARIANTS = {"patience 16": {"patience": 16}, "patience auto": {"patience": "auto"}}
+# Classification only: KerasClassifier's n_ensemble="auto" (four members of 128x128 at rate 2e-3,
+# batches of about n / 5 where early stopping runs) against one 256x256 network (the default before).
+ENSEMBLE_VARIANTS = {"one network": {"n_ensemble": 1}, "ensemble (auto)": {"n_ensemble": "auto"}}
 VARIANT_SETS = {"network": VARIANTS, "batch": BATCH_VARIANTS, "large-batch": LARGE_BATCH_VARIANTS,
                 "patience": PATIENCE_VARIANTS, "regression-budget": REGRESSION_BUDGET_VARIANTS,
                 "finish": FINISH_VARIANTS, "dropout": DROPOUT_VARIANTS, "linear-skip": LINEAR_SKIP_VARIANTS,
                 "classifier-patience": CLASSIFIER_PATIENCE_VARIANTS, "label-smoothing": LABEL_SMOOTHING_VARIANTS,
                 "weight-decay": WEIGHT_DECAY_VARIANTS, "embedding-scaled": EMBEDDING_SCALED_VARIANTS,
-                "regression-patience": REGRESSION_PATIENCE_VARIANTS}
+                "regression-patience": REGRESSION_PATIENCE_VARIANTS, "ensemble": ENSEMBLE_VARIANTS}
 # Variant sets that concern one task only.
 VARIANT_TASK = {"regression-budget": "regression", "regression-patience": "regression",
-                "classifier-patience": "classification", "label-smoothing": "classification"}
+                "classifier-patience": "classification", "label-smoothing": "classification",
+                "ensemble": "classification"}
 FULL = next(iter(VARIANTS))
 
 

@@ -215,17 +215,21 @@ class BaseKerasEstimator(BaseEstimator):
                     "impute them first (e.g. SimpleImputer in a Pipeline).")
             encoder = self._make_target_encoder().fit(y, **self._encoder_fit_kwargs(classes, sw))
             # partial_fit (stream=True) sees one chunk of data of unknown length: sized for large data.
-            shape = _budget.auto_network(None if stream else len(sw), self.hidden_layer_sizes, self.numeric_embedding,
-                                         self.dropout, regression=self._task_family == "regression")
+            plain = self._resolve_budget(len(sw), features, ensemble=False)
+            shape = _budget.auto_network(
+                None if stream else len(sw), self.hidden_layer_sizes, self.numeric_embedding, self.dropout,
+                regression=self._task_family == "regression",
+                n_ensemble=self.n_ensemble, learning_rate=self.learning_rate,
+                held_out=plain.early_stopping and plain.validation_split > 0 and not stream and self.model is None)
             model = self._build(features, encoder, seed, shape)
             self._seed_, self.feature_encoder_, self.target_encoder_, self.model_ = seed, features, encoder, model
-            self.hidden_layer_sizes_, self.numeric_embedding_ = shape["hidden_layer_sizes"], shape["numeric_embedding"]
-            self.dropout_ = shape["dropout"]
+            for name, value in shape.items():  # hidden_layer_sizes_, ..., learning_rate_
+                setattr(self, f"{name}_", value)
             self.history_, self.n_iter_ = {}, 0
         # Sized for every call (a warm-start fit may set other epochs or see other rows).
-        self.budget_ = _budget.resolve(len(sw), batch_size=self.batch_size, epochs=self.epochs,
-                                       early_stopping=self.early_stopping, validation_split=self.validation_split,
-                                       can_hold_out=not self.feature_encoder_.streamed_, patience=self.patience)
+        # The ensemble's batch: the built-in network's, in classification (_budget.ENSEMBLE_MEMBERS).
+        self.budget_ = self._resolve_budget(len(sw), self.feature_encoder_, ensemble=(
+            self.n_ensemble_ > 1 and self.model is None and self._task_family == "classification"))
         Xe = self._network_input(X)
         y_enc = self.target_encoder_.transform(y)  # floats in the network's dtype
         if epochs == 0:  # initialize(): built and compiled, not trained
@@ -239,6 +243,11 @@ class BaseKerasEstimator(BaseEstimator):
             if extra:
                 self._train(_engine.TrainData(Xe, y_enc, sw), extra, final_phase=True)
         return self
+
+    def _resolve_budget(self, n_samples: int, features: FeatureEncoder, ensemble: bool) -> _budget.Budget:
+        return _budget.resolve(n_samples, batch_size=self.batch_size, epochs=self.epochs,
+                               early_stopping=self.early_stopping, validation_split=self.validation_split,
+                               can_hold_out=not features.streamed_, patience=self.patience, ensemble=ensemble)
 
     def _train(self, data, epochs: int, final_phase: bool = False) -> dict:
         """Train ``epochs`` more epochs on ``data``; ``history_`` and ``n_iter_`` record them."""
@@ -302,7 +311,7 @@ class BaseKerasEstimator(BaseEstimator):
             loss = self.loss if self.loss is not None or not one_hot else "categorical_crossentropy"
             loss_params = {**self._default_loss_params(enc, loss), **routed(params, "loss")}
             metrics = self.metrics
-            optimizer = _compile.make_optimizer(self.optimizer, self.learning_rate, routed(params, "optimizer"))
+            optimizer = _compile.make_optimizer(self.optimizer, params["learning_rate"], routed(params, "optimizer"))
             compile_kwargs = routed(params, "compile")
         self._compiled_metrics = metrics
         return _compile.compile_network(

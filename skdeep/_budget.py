@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from ._params import DEFAULT_DROPOUT
+from ._params import DEFAULT_DROPOUT, DEFAULT_LEARNING_RATE
 
 # Gradient steps the "auto" epoch budget aims at: TARGET_STEPS with early stopping,
 # else STEPS_PER_ROW per training row between MIN_STEPS and TARGET_STEPS; and its
@@ -72,6 +72,19 @@ EMBEDDING, CLASSIFIER_EMBEDDING = "periodic", "periodic+scaled"
 # Classification keeps it: at 1,000 rows and beyond even (14 of 24 better, mean -0.0007 ROC AUC),
 # at 400 rows worse without it (8 of 12 worse).
 DROPOUT = DEFAULT_DROPOUT  # KerasClassifier's default: "auto" means it there
+# n_ensemble="auto" (KerasClassifier's default): where early stopping runs on held-out rows,
+# ENSEMBLE_MEMBERS members of ENSEMBLE_HIDDEN units, trained at ENSEMBLE_LEARNING_RATE in
+# batches of about n / ROWS_PER_BATCH_ENSEMBLE rows (a power of two in [MIN_BATCH_ENSEMBLE,
+# MAX_BATCH_ENSEMBLE]); else one network. Those "auto" sizes follow any ensemble in
+# classification. Chosen on the selection half (benchmarks/RESULTS.md "Round ten"): the six
+# classification sets in two row orders scored higher in 8 of 12 cases (+0.0034 ROC AUC, t 2.23)
+# at 1.36x the median fit time; the single network at the same batches and rate scored lower
+# (-0.0016, -0.0029), as did larger batches at a higher rate. Then first on all four held-out
+# classification sets (benchmarks/TABULAR.md). In regression one network: four members scored
+# lower on concrete (-0.015 R²), and the ensemble's batch and rate were not measured there.
+ENSEMBLE_MEMBERS, ENSEMBLE_HIDDEN, ENSEMBLE_LEARNING_RATE = 4, (128, 128), 2e-3
+MIN_BATCH_ENSEMBLE, MAX_BATCH_ENSEMBLE, ROWS_PER_BATCH_ENSEMBLE = 256, 1024, 5
+LEARNING_RATE = DEFAULT_LEARNING_RATE
 
 
 # After early stopping, KerasRegressor trains ``finish_on_all_rows`` (0.25,
@@ -99,9 +112,10 @@ class Budget:
     patience: int = MAX_PATIENCE
 
 
-def auto_batch_size(n_samples: int, early_stopping: bool = False) -> int:
+def auto_batch_size(n_samples: int, early_stopping: bool = False, ensemble: bool = False) -> int:
     """A power of two near ``n_samples / 40`` between 32 and 256; with early stopping near
-    ``n_samples / 20`` between 64 and 256.
+    ``n_samples / 20`` between 64 and 256; for an ensemble that stops early near
+    ``n_samples / 5`` between 256 and 1,024.
 
     Examples
     --------
@@ -109,11 +123,17 @@ def auto_batch_size(n_samples: int, early_stopping: bool = False) -> int:
     (32, 128, 256)
     >>> auto_batch_size(1000, early_stopping=True), auto_batch_size(3000, early_stopping=True)
     (64, 128)
+    >>> [auto_batch_size(n, early_stopping=True, ensemble=True) for n in (900, 3000, 7000)]
+    [256, 512, 1024]
     """
-    low = MIN_BATCH_EARLY_STOPPING if early_stopping else MIN_BATCH
-    rows = ROWS_PER_BATCH_EARLY_STOPPING if early_stopping else ROWS_PER_BATCH
+    if early_stopping and ensemble:
+        low, high, rows = MIN_BATCH_ENSEMBLE, MAX_BATCH_ENSEMBLE, ROWS_PER_BATCH_ENSEMBLE
+    elif early_stopping:
+        low, high, rows = MIN_BATCH_EARLY_STOPPING, MAX_BATCH, ROWS_PER_BATCH_EARLY_STOPPING
+    else:
+        low, high, rows = MIN_BATCH, MAX_BATCH, ROWS_PER_BATCH
     size = 2 ** round(math.log2(max(n_samples, 1) / rows)) if n_samples > rows else low
-    return int(min(MAX_BATCH, max(low, size)))
+    return int(min(high, max(low, size)))
 
 
 def auto_epochs(n_train: int, batch_size: int, early_stopping: bool) -> int:
@@ -143,7 +163,7 @@ def auto_patience(n_train: int, batch_size: int) -> int:
 
 
 def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_split: float,
-            can_hold_out: bool = True, patience="auto") -> Budget:
+            can_hold_out: bool = True, patience="auto", ensemble: bool = False) -> Budget:
     """Turn the estimator's budget parameters (``"auto"`` allowed) into numbers.
 
     ``validation_split="auto"`` holds out ``AUTO_VALIDATION_SPLIT`` for early stopping
@@ -152,6 +172,7 @@ def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_sp
     ``can_hold_out=False`` (rows streamed from disk) never holds rows out by itself:
     ``early_stopping="auto"`` is then off, and ``True`` monitors the training loss.
     ``patience="auto"`` is :func:`auto_patience` of the training rows and batch size.
+    ``ensemble``: the network is an ensemble that takes the ensemble's batch (:func:`auto_batch_size`).
 
     Examples
     --------
@@ -168,7 +189,7 @@ def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_sp
         validation_split = AUTO_VALIDATION_SPLIT if early_stopping and enough else 0.0
     n_train = n_samples - int(math.ceil(n_samples * validation_split)) if validation_split else n_samples
     if batch_size == "auto":
-        batch_size = auto_batch_size(n_train, bool(early_stopping))
+        batch_size = auto_batch_size(n_train, bool(early_stopping), ensemble)
     elif batch_size is None:
         batch_size = n_train
     if epochs == "auto":
@@ -197,34 +218,48 @@ def final_phase_epochs(fraction: float, val_loss) -> int:
 
 
 def auto_network(n_samples: int | None, hidden_layer_sizes, numeric_embedding, dropout=DROPOUT,
-                 regression: bool = False) -> dict:
-    """The network's ``"auto"`` sizes for ``n_samples`` training rows; other values as given.
+                 regression: bool = False, n_ensemble=1, learning_rate=LEARNING_RATE,
+                 held_out: bool = False) -> dict:
+    """The recipe's ``"auto"`` values for ``n_samples`` training rows; other values as given.
 
     ``n_samples=None`` (``partial_fit``: the stream's length is unknown) sizes for large data.
+    ``held_out``: early stopping runs on held-out rows, where ``n_ensemble="auto"`` is an
+    ensemble in classification; its members' "auto" width and rate follow it.
 
     Examples
     --------
     >>> auto_network(400, "auto", "auto")
-    {'hidden_layer_sizes': (128, 128), 'numeric_embedding': None, 'dropout': 0.1}
-    >>> auto_network(5000, "auto", "auto")
-    {'hidden_layer_sizes': (256, 256), 'numeric_embedding': 'periodic+scaled', 'dropout': 0.1}
+    {'hidden_layer_sizes': (128, 128), 'numeric_embedding': None, 'dropout': 0.1, 'n_ensemble': 1, \
+'learning_rate': 0.001}
+    >>> auto_network(5000, "auto", "auto", n_ensemble="auto", learning_rate="auto", held_out=True)
+    {'hidden_layer_sizes': (128, 128), 'numeric_embedding': 'periodic+scaled', 'dropout': 0.1, \
+'n_ensemble': 4, 'learning_rate': 0.002}
+    >>> auto_network(5000, "auto", "auto", n_ensemble="auto", learning_rate="auto")["hidden_layer_sizes"]
+    (256, 256)
     >>> auto_network(None, "auto", "auto")["numeric_embedding"]
     'periodic+scaled'
-    >>> auto_network(5000, "auto", "auto", regression=True)["numeric_embedding"]
-    'periodic'
-    >>> auto_network(400, (32,), "periodic", dropout=0.2)
-    {'hidden_layer_sizes': (32,), 'numeric_embedding': 'periodic', 'dropout': 0.2}
+    >>> auto_network(5000, "auto", "auto", regression=True, n_ensemble="auto", held_out=True)["n_ensemble"]
+    1
+    >>> auto_network(400, (32,), "periodic", dropout=0.2, n_ensemble=2, learning_rate=0.01)
+    {'hidden_layer_sizes': (32,), 'numeric_embedding': 'periodic', 'dropout': 0.2, 'n_ensemble': 2, \
+'learning_rate': 0.01}
     >>> [auto_network(n, "auto", "auto", "auto", regression=True)["dropout"] for n in (400, 5000, None)]
     [0.1, 0.0, 0.0]
     """
     small = n_samples is not None and n_samples < SMALL_DATA_ROWS
+    if isinstance(n_ensemble, str):  # "auto"
+        n_ensemble = ENSEMBLE_MEMBERS if held_out and not regression and n_samples is not None else 1
+    ensemble = n_ensemble > 1 and held_out and not regression
     if isinstance(hidden_layer_sizes, str):  # "auto": the constraints allow no other string
-        hidden_layer_sizes = SMALL_HIDDEN if small else HIDDEN
+        hidden_layer_sizes = SMALL_HIDDEN if small else ENSEMBLE_HIDDEN if ensemble else HIDDEN
     if numeric_embedding == "auto":
         numeric_embedding = None if small else EMBEDDING if regression else CLASSIFIER_EMBEDDING
     if isinstance(dropout, str):  # "auto"
         dropout = 0.0 if regression and not small else DROPOUT
-    return {"hidden_layer_sizes": hidden_layer_sizes, "numeric_embedding": numeric_embedding, "dropout": dropout}
+    if isinstance(learning_rate, str):  # "auto"
+        learning_rate = ENSEMBLE_LEARNING_RATE if ensemble else LEARNING_RATE
+    return {"hidden_layer_sizes": hidden_layer_sizes, "numeric_embedding": numeric_embedding, "dropout": dropout,
+            "n_ensemble": int(n_ensemble), "learning_rate": learning_rate}
 
 
 def rate_set_elsewhere(optimizer, callbacks) -> bool:

@@ -196,7 +196,8 @@ def check_compile_params_unset(params: dict[str, Any], user: dict) -> None:
 
     defaults = {"optimizer": DEFAULT_OPTIMIZER, "learning_rate": DEFAULT_LEARNING_RATE, "loss": None,
                 "metrics": None}
-    given = [k for k, v in defaults.items() if not _same(params.get(k), v)]
+    given = [k for k, v in defaults.items() if not _same(params.get(k), v)
+             and not (k == "learning_rate" and params.get(k) == "auto")]
     given += [k for k in params if k.split("__")[0] in ("optimizer", "loss", "compile") and "__" in k]
     if given:
         raise ValueError(

@@ -20,7 +20,8 @@ DEFAULT_EMBEDDING = "auto"
 DEFAULT_DROPOUT = 0.1  # KerasClassifier's
 DEFAULT_REGRESSOR_DROPOUT = "auto"  # 0.1 below 500 rows, none from there: skdeep._budget.auto_network
 DEFAULT_OPTIMIZER = "adamw"
-DEFAULT_LEARNING_RATE = 0.001
+DEFAULT_LEARNING_RATE = 0.001  # KerasRegressor's; KerasClassifier's "auto" is it too unless an ensemble runs
+DEFAULT_CLASSIFIER_ENSEMBLE = "auto"  # 4 members where early stopping runs: skdeep._budget.ENSEMBLE_MEMBERS
 DEFAULT_PATIENCE = 16  # KerasRegressor's ("auto", skdeep._budget.auto_patience, cost R²: RESULTS.md "Round nine")
 DEFAULT_CLASSIFIER_PATIENCE = 8  # benchmarks/RESULTS.md "Round seven"
 DEFAULT_FINISH = 0.25  # finish_on_all_rows of KerasRegressor (the classifier's is 0): see skdeep._budget
@@ -38,7 +39,7 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "l2": [Interval(Real, 0, None, closed="left")],
     "batch_normalization": ["boolean"],
     "optimizer": [str, HasMethods(["apply", "get_config"]), type],
-    "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+    "learning_rate": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"}), None],
     "learning_rate_schedule": [StrOptions({"cosine"}), None],
     "loss": [str, callable, None],
     "metrics": [list, tuple, None],
@@ -52,7 +53,7 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
     "numeric_transform": [StrOptions({"robust", "standard"}), None],
     "numeric_embedding": [StrOptions({"periodic", "periodic+scaled", "auto"}), None],
-    "n_ensemble": [Interval(Integral, 1, None, closed="left")],
+    "n_ensemble": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
     "linear_skip": ["boolean"],
     "random_state": ["random_state"],
     "verbose": ["verbose"],

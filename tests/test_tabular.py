@@ -223,7 +223,7 @@ def test_auto_budget():
 def test_auto_network_is_sized_to_the_rows(n, hidden, embedding):
     """Below 500 rows the default network is narrower and has no periodic embedding (issue 18)."""
     X, y = mixed_frame(n=n)
-    clf = KerasClassifier(epochs=1, random_state=0).fit(X, y)
+    clf = KerasClassifier(epochs=1, random_state=0, n_ensemble=1).fit(X, y)  # the ensemble: next test
     assert (clf.hidden_layer_sizes_, clf.numeric_embedding_) == (hidden, embedding)
     assert [clf.model_.get_layer(f"hidden_{i}").units for i in (1, 2)] == list(hidden)
     assert ("periodic_embedding" in [layer.name for layer in clf.model_.layers]) is (embedding is not None)
@@ -234,6 +234,36 @@ def test_auto_network_is_sized_to_the_rows(n, hidden, embedding):
     # A given value is used as it is, whatever the rows.
     given = KerasClassifier(epochs=1, random_state=0, hidden_layer_sizes=(8,), numeric_embedding="periodic").fit(X, y)
     assert (given.hidden_layer_sizes_, given.numeric_embedding_) == ((8,), "periodic")
+
+
+def test_auto_ensemble_where_early_stopping_runs():
+    """n_ensemble="auto" (the classifier's default): four members of (128, 128) at rate 2e-3 and
+    batches of about n / 5 where early stopping runs on held-out rows (RESULTS.md "Round ten");
+    one network elsewhere, with a user's model, and in regression."""
+    assert [auto_batch_size(n, early_stopping=True, ensemble=True) for n in (900, 3000, 7000, 50_000)] == [
+        256, 512, 1024, 1024]
+    assert auto_batch_size(3000, early_stopping=False, ensemble=True) == 64  # the step budget's batch
+    X, y = mixed_frame(n=600)
+    clf = KerasClassifier(epochs=1, random_state=0).fit(X, y)
+    assert clf.get_params()["n_ensemble"] == "auto" and clf.get_params()["learning_rate"] == "auto"
+    assert (clf.n_ensemble_, clf.hidden_layer_sizes_, clf.learning_rate_) == (4, (128, 128), 0.002)
+    assert clf.budget_.batch_size == 256 and clf.budget_.early_stopping
+    assert clf.model_.get_layer("ensemble_input").n_members == 4
+    assert float(clf.model_.optimizer.learning_rate) == pytest.approx(0.002)
+    assert [layer.units for layer in clf.model_.layers if layer.name.startswith("hidden_")] == [128, 128]
+    # Where no rows are held out, one (256, 256) network at 1e-3, as before.
+    single = KerasClassifier(epochs=1, random_state=0, early_stopping=False).fit(X, y)
+    assert (single.n_ensemble_, single.hidden_layer_sizes_, single.learning_rate_) == (1, (256, 256), 0.001)
+    assert "ensemble_input" not in [layer.name for layer in single.model_.layers]
+    assert single.budget_.batch_size == 32  # n / 40 as a power of two, 32 at least
+    # Given values win; an ensemble the user asks for takes the ensemble's "auto" width, rate and batch.
+    given = KerasClassifier(epochs=1, random_state=0, n_ensemble=2, learning_rate=0.01, batch_size=64).fit(X, y)
+    assert (given.n_ensemble_, given.hidden_layer_sizes_, given.learning_rate_) == (2, (128, 128), 0.01)
+    assert given.budget_.batch_size == 64
+    # Regression keeps one network, "auto" or not.
+    reg = KerasRegressor(epochs=1, random_state=0, n_ensemble="auto", learning_rate="auto").fit(X, X["size"].fillna(0))
+    assert (reg.n_ensemble_, reg.hidden_layer_sizes_, reg.learning_rate_, reg.budget_.batch_size) == (
+        1, (256, 256), 0.001, 64)
 
 
 @pytest.mark.parametrize("n, rate", [(499, 0.1), (500, 0.0)])
@@ -329,7 +359,8 @@ def test_defaults_stop_early_and_decay_the_learning_rate():
     clf = KerasClassifier(hidden_layer_sizes=(16,), random_state=0).fit(X, y)
     assert clf.budget_.early_stopping and "val_loss" in clf.history_
     assert clf.n_iter_ < clf.budget_.epochs  # stopped before the budget ran out
-    assert float(clf.model_.optimizer.learning_rate) == pytest.approx(1e-3)  # restored after the schedule
+    # restored after the schedule: the ensemble's rate (n_ensemble="auto" is 4 members here)
+    assert clf.learning_rate_ == 0.002 and float(clf.model_.optimizer.learning_rate) == pytest.approx(0.002)
 
 
 def _spy_on_training(monkeypatch) -> list:
