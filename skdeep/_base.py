@@ -227,9 +227,10 @@ class BaseKerasEstimator(BaseEstimator):
                 setattr(self, f"{name}_", value)
             self.history_, self.n_iter_ = {}, 0
         # Sized for every call (a warm-start fit may set other epochs or see other rows).
-        # The ensemble's batch: the built-in network's, in classification (_budget.ENSEMBLE_MEMBERS).
+        # A classifier's ensemble of the built-in network takes the ensemble's batch (_budget.auto_batch_size);
+        # a model saved before n_ensemble_ existed was one network.
         self.budget_ = self._resolve_budget(len(sw), self.feature_encoder_, ensemble=(
-            self.n_ensemble_ > 1 and self.model is None and self._task_family == "classification"))
+            getattr(self, "n_ensemble_", 1) > 1 and self.model is None and self._task_family == "classification"))
         Xe = self._network_input(X)
         y_enc = self.target_encoder_.transform(y)  # floats in the network's dtype
         if epochs == 0:  # initialize(): built and compiled, not trained

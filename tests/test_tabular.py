@@ -251,6 +251,10 @@ def test_auto_ensemble_where_early_stopping_runs():
     assert clf.model_.get_layer("ensemble_input").n_members == 4
     assert float(clf.model_.optimizer.learning_rate) == pytest.approx(0.002)
     assert [layer.units for layer in clf.model_.layers if layer.name.startswith("hidden_")] == [128, 128]
+    # A model saved before n_ensemble_ existed was one network: a warm-start fit sizes its batch so.
+    old = clone(clf).set_params(n_ensemble=1, warm_start=True, epochs=1).fit(X, y)
+    del old.n_ensemble_
+    assert old.fit(X, y).budget_.batch_size == 64
     # Where no rows are held out, one (256, 256) network at 1e-3, as before.
     single = KerasClassifier(epochs=1, random_state=0, early_stopping=False).fit(X, y)
     assert (single.n_ensemble_, single.hidden_layer_sizes_, single.learning_rate_) == (1, (256, 256), 0.001)
