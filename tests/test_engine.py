@@ -53,11 +53,12 @@ def test_early_stopping_identical_on_both_engines(data):
     np.testing.assert_allclose(fits[0].predict_proba(X), fits[1].predict_proba(X), rtol=1e-4, atol=1e-6)
 
 
-@pytest.mark.parametrize("batch_size, n_ensemble", [(200, 1), (256, 4)])
+@pytest.mark.parametrize("batch_size, n_ensemble", [(200, 1), (512, 1), (512, 4)])
 def test_epochs_of_one_or_two_batches_identical_on_both_engines(data, batch_size, n_ensemble):
-    """TensorFlow's data adapter reads up to two batches for their shapes before the first epoch;
-    keras.Model.fit's batches must not count them, or an epoch of one or two batches takes the
-    next epoch's row order (which decides the batches, and in an ensemble each row's member)."""
+    """Keras reads batches it does not train on (TensorFlow's data adapter up to two before the
+    first epoch, JAX's and PyTorch's trainers one in an epoch they reset); keras.Model.fit's
+    batches must not count them, or an epoch of one or two batches takes the next epoch's row
+    order (which decides the batches, each row's dropout mask and, in an ensemble, its member)."""
     X, y = data
     fits = [KerasClassifier(hidden_layer_sizes=(16,), learning_rate=0.05, epochs=3, batch_size=batch_size,
                             early_stopping=False, validation_split=0.0, n_ensemble=n_ensemble, random_state=0,

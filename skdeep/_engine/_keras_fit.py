@@ -37,7 +37,17 @@ def padded(x, y, sample_weight, pad_to: int):
 
 
 class ShuffledBatches(keras.utils.PyDataset):
-    """``(x, y, sample_weight)`` batches in a seeded order that changes every epoch."""
+    """``(x, y, sample_weight)`` batches in a seeded order that changes every epoch.
+
+    Keras calls the epoch hooks in an order that differs by backend (on TensorFlow the
+    next epoch's first batch is prefetched before this epoch ends), so the epoch advances
+    on what is served: batch 0 asked for after the last batch was. Keras also reads
+    batches it does not train on, to learn their shapes: TensorFlow's adapter up to two
+    before the first epoch begins, JAX's and PyTorch's trainers one inside an epoch they
+    then reset. Those must not count, or an epoch of one or two batches would take the
+    next epoch's order: the first are ignored, the second undone when an epoch ends with
+    no batch trained (:class:`TrainedBatches` counts them).
+    """
 
     def __init__(self, x, y, sample_weight, batch_size: int, seed: int, initial_epoch: int, pad_to: int = 1):
         super().__init__()
@@ -49,19 +59,21 @@ class ShuffledBatches(keras.utils.PyDataset):
         self._order = epoch_order(seed, initial_epoch, x.shape[0])
         self._finished = False
         self._began = False
+        self._trained = 0
+        self._at_begin = None
 
     def __len__(self) -> int:
         return math.ceil(self.x.shape[0] / self.batch_size)
 
     def on_epoch_begin(self):
-        self._began = True
+        self._began, self._trained = True, 0
+        self._at_begin = (self._epoch, self._order, self._finished)
+
+    def on_epoch_end(self):
+        if not self._trained and self._at_begin is not None:  # only read, never trained on
+            self._epoch, self._order, self._finished = self._at_begin
 
     def __getitem__(self, i: int):
-        # Keras calls the epoch hooks in an order that differs by backend (on TensorFlow the
-        # next epoch's first batch is prefetched before this epoch ends), so the epoch advances
-        # on what is served: batch 0 asked for after the last batch was. Before the first
-        # epoch begins, TensorFlow's adapter peeks at up to two batches for their shapes:
-        # those do not count, or an epoch of one or two batches would take the next order.
         if i == 0 and self._finished:
             self._epoch += 1
             self._order = epoch_order(self.seed, self._epoch, self.x.shape[0])
@@ -69,6 +81,17 @@ class ShuffledBatches(keras.utils.PyDataset):
         self._finished = self._finished or (self._began and i == len(self) - 1)
         idx = self._order[i * self.batch_size : (i + 1) * self.batch_size]
         return padded(dense(self.x[idx]), self.y[idx], self.sample_weight[idx], self.pad_to)
+
+
+class TrainedBatches(keras.callbacks.Callback):
+    """Tell :class:`ShuffledBatches` that a batch was trained on (not only read)."""
+
+    def __init__(self, batches: ShuffledBatches):
+        super().__init__()
+        self.batches = batches
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches._trained += 1
 
 
 class Batches(keras.utils.PyDataset):
@@ -97,7 +120,7 @@ def train(model, data, *, epochs, initial_epoch, batch_size, callbacks, verbose,
     validation = data.validation
     if validation is not None and pad_to > 1:
         validation = Batches(*validation, batch_size, pad_to)
-    first = []
+    first = [TrainedBatches(batches)]
     if keras.backend.backend() == "torch":  # dropout draws from torch's global generator: seeded per epoch
         from ._torch import EpochSeeds
 
