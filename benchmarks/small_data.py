@@ -25,6 +25,7 @@ Usage::
     python benchmarks/small_data.py --rows 1000 --variants embedding-scaled  # scaled values beside the embedding
     python benchmarks/small_data.py --rows 1000000 --variants regression-patience  # 16 epochs or about 192 steps
     python benchmarks/small_data.py --rows 1000000 --variants ensemble  # the classifier's ensemble or one network
+    python benchmarks/small_data.py --rows 400 --variants small-ensemble  # an ensemble below 500 rows too?
 """
 
 from __future__ import annotations
@@ -106,16 +107,21 @@ REGRESSION_PATIENCE_VARIANTS = {"patience 16": {"patience": 16}, "patience auto"
 # Classification only: KerasClassifier's n_ensemble="auto" (four members of 128x128 at rate 2e-3,
 # batches of about n / 5 where early stopping runs) against one 256x256 network (the default before).
 ENSEMBLE_VARIANTS = {"one network": {"n_ensemble": 1}, "ensemble (auto)": {"n_ensemble": "auto"}}
+# Classification below 500 rows, where n_ensemble="auto" is one network (no rows held out): four
+# members at the small-data budget (batch about n / 40, two steps a row), at rate 1e-3 or 2e-3.
+SMALL_ENSEMBLE_VARIANTS = {"one network": {"n_ensemble": 1}, "ensemble 4": {"n_ensemble": 4},
+                           "ensemble 4 lr2e-3": {"n_ensemble": 4, "learning_rate": 2e-3}}
 VARIANT_SETS = {"network": VARIANTS, "batch": BATCH_VARIANTS, "large-batch": LARGE_BATCH_VARIANTS,
                 "patience": PATIENCE_VARIANTS, "regression-budget": REGRESSION_BUDGET_VARIANTS,
                 "finish": FINISH_VARIANTS, "dropout": DROPOUT_VARIANTS, "linear-skip": LINEAR_SKIP_VARIANTS,
                 "classifier-patience": CLASSIFIER_PATIENCE_VARIANTS, "label-smoothing": LABEL_SMOOTHING_VARIANTS,
                 "weight-decay": WEIGHT_DECAY_VARIANTS, "embedding-scaled": EMBEDDING_SCALED_VARIANTS,
-                "regression-patience": REGRESSION_PATIENCE_VARIANTS, "ensemble": ENSEMBLE_VARIANTS}
+                "regression-patience": REGRESSION_PATIENCE_VARIANTS, "ensemble": ENSEMBLE_VARIANTS,
+                "small-ensemble": SMALL_ENSEMBLE_VARIANTS}
 # Variant sets that concern one task only.
 VARIANT_TASK = {"regression-budget": "regression", "regression-patience": "regression",
                 "classifier-patience": "classification", "label-smoothing": "classification",
-                "ensemble": "classification"}
+                "ensemble": "classification", "small-ensemble": "classification"}
 FULL = next(iter(VARIANTS))
 
 
