@@ -239,7 +239,7 @@ def test_auto_network_is_sized_to_the_rows(n, hidden, embedding):
 def test_auto_ensemble_where_early_stopping_runs():
     """n_ensemble="auto" (the classifier's default): four members of (128, 128) at rate 2e-3 and
     batches of about n / 5 where early stopping runs on held-out rows (RESULTS.md "Round ten");
-    one network elsewhere, with a user's model, and in regression."""
+    one network elsewhere and in regression."""
     assert [auto_batch_size(n, early_stopping=True, ensemble=True) for n in (900, 3000, 7000, 50_000)] == [
         256, 512, 1024, 1024]
     assert auto_batch_size(3000, early_stopping=False, ensemble=True) == 64  # the step budget's batch
