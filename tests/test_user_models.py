@@ -130,3 +130,19 @@ def test_compiled_model_with_an_unregistered_metric_class(cancer):
     assert getattr(build(3), "_compile_config").config["metrics"]  # the Keras store read above still exists
     clf = KerasClassifier(model=build, epochs=2, random_state=0).fit(X, y)
     assert len(clf.history_["hits"]) == 2
+
+
+def test_auto_ensemble_is_one_network_with_a_users_model(breast_cancer_scaled):
+    """n_ensemble="auto" makes an ensemble of the built-in network only: a user's model where early
+    stopping runs gets one network's rate and batch, and a build function asking sees 1."""
+    X, y = breast_cancer_scaled
+    seen = {}
+
+    def build(n_features_in, n_ensemble):
+        seen["n_ensemble"] = n_ensemble
+        return keras.Sequential([keras.Input((n_features_in,)), keras.layers.Dense(1, activation="sigmoid")])
+
+    clf = KerasClassifier(model=build, epochs=1, random_state=0).fit(X, y)
+    assert clf.budget_.early_stopping and clf.budget_.batch_size == 64  # n / 20, not the ensemble's n / 5
+    assert (clf.n_ensemble_, clf.learning_rate_, seen["n_ensemble"]) == (1, 0.001, 1)
+    assert float(clf.model_.optimizer.learning_rate) == pytest.approx(0.001)
