@@ -172,7 +172,9 @@ def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_sp
     ``can_hold_out=False`` (rows streamed from disk) never holds rows out by itself:
     ``early_stopping="auto"`` is then off, and ``True`` monitors the training loss.
     ``patience="auto"`` is :func:`auto_patience` of the training rows and batch size.
-    ``ensemble``: the network is an ensemble that takes the ensemble's batch (:func:`auto_batch_size`).
+    ``ensemble``: the network is a classifier's ensemble of the built-in network; it takes the
+    ensemble's batch (:func:`auto_batch_size`) where early stopping runs on held-out rows, as
+    :func:`auto_network` gives it the ensemble's width and rate only there.
 
     Examples
     --------
@@ -189,7 +191,7 @@ def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_sp
         validation_split = AUTO_VALIDATION_SPLIT if early_stopping and enough else 0.0
     n_train = n_samples - int(math.ceil(n_samples * validation_split)) if validation_split else n_samples
     if batch_size == "auto":
-        batch_size = auto_batch_size(n_train, bool(early_stopping), ensemble)
+        batch_size = auto_batch_size(n_train, bool(early_stopping), ensemble and validation_split > 0)
     elif batch_size is None:
         batch_size = n_train
     if epochs == "auto":

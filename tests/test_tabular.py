@@ -264,6 +264,13 @@ def test_auto_ensemble_where_early_stopping_runs():
     given = KerasClassifier(epochs=1, random_state=0, n_ensemble=2, learning_rate=0.01, batch_size=64).fit(X, y)
     assert (given.n_ensemble_, given.hidden_layer_sizes_, given.learning_rate_) == (2, (128, 128), 0.01)
     assert given.budget_.batch_size == 64
+    # Early stopping on the training loss (no rows held out): an ensemble asked for keeps one network's
+    # "auto" width, rate and batch, all three alike.
+    monitored = KerasClassifier(epochs=1, random_state=0, n_ensemble=4, early_stopping=True,
+                                validation_split=0.0).fit(X, y)
+    assert monitored.budget_.early_stopping and monitored.budget_.validation_split == 0.0
+    assert (monitored.n_ensemble_, monitored.hidden_layer_sizes_, monitored.learning_rate_,
+            monitored.budget_.batch_size) == (4, (256, 256), 0.001, 64)
     # Regression keeps one network, "auto" or not.
     reg = KerasRegressor(epochs=1, random_state=0, n_ensemble="auto", learning_rate="auto").fit(X, X["size"].fillna(0))
     assert (reg.n_ensemble_, reg.hidden_layer_sizes_, reg.learning_rate_, reg.budget_.batch_size) == (

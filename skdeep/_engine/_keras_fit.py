@@ -73,6 +73,9 @@ class ShuffledBatches(keras.utils.PyDataset):
         if not self._trained and self._at_begin is not None:  # only read, never trained on
             self._epoch, self._order, self._finished = self._at_begin
 
+    def batch_trained(self):
+        self._trained += 1
+
     def __getitem__(self, i: int):
         if i == 0 and self._finished:
             self._epoch += 1
@@ -91,7 +94,7 @@ class TrainedBatches(keras.callbacks.Callback):
         self.batches = batches
 
     def on_train_batch_end(self, batch, logs=None):
-        self.batches._trained += 1
+        self.batches.batch_trained()
 
 
 class Batches(keras.utils.PyDataset):
