@@ -21,7 +21,7 @@ from ._chunks import dense
 from ._engine import _host
 from ._features import FeatureEncoder, from_polars, non_numeric_error, reads_columns
 from ._params import (
-    DEFAULT_EMBEDDING, DEFAULT_FINISH, DEFAULT_HIDDEN, DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER,
+    DEFAULT_EMBEDDING, DEFAULT_ENSEMBLE, DEFAULT_FINISH, DEFAULT_HIDDEN, DEFAULT_OPTIMIZER,
     DEFAULT_LINEAR_SKIP, DEFAULT_PATIENCE, DEFAULT_REGRESSOR_DROPOUT,
     PARAMETER_CONSTRAINTS, ROUTE_PREFIXES, check_routed, check_values, is_routed, routed,
 )
@@ -44,7 +44,7 @@ class BaseKerasEstimator(BaseEstimator):
         l2=0.0,
         batch_normalization=False,
         optimizer=DEFAULT_OPTIMIZER,
-        learning_rate=DEFAULT_LEARNING_RATE,
+        learning_rate="auto",
         learning_rate_schedule="cosine",
         loss=None,
         metrics=None,
@@ -58,7 +58,7 @@ class BaseKerasEstimator(BaseEstimator):
         categorical_features="from_dtype",
         numeric_transform="robust",
         numeric_embedding=DEFAULT_EMBEDDING,
-        n_ensemble=1,
+        n_ensemble=DEFAULT_ENSEMBLE,
         linear_skip=DEFAULT_LINEAR_SKIP,
         random_state=None,
         verbose=0,
@@ -216,21 +216,21 @@ class BaseKerasEstimator(BaseEstimator):
             encoder = self._make_target_encoder().fit(y, **self._encoder_fit_kwargs(classes, sw))
             # partial_fit (stream=True) sees one chunk of data of unknown length: sized for large data.
             plain = self._resolve_budget(len(sw), features, ensemble=False)
+            held_out = plain.early_stopping and plain.validation_split > 0 and not stream and self.model is None
             shape = _budget.auto_network(
                 None if stream else len(sw), self.hidden_layer_sizes, self.numeric_embedding, self.dropout,
                 regression=self._task_family == "regression",
-                n_ensemble=self.n_ensemble, learning_rate=self.learning_rate,
-                held_out=plain.early_stopping and plain.validation_split > 0 and not stream and self.model is None)
-            model = self._build(features, encoder, seed, shape)
+                n_ensemble=self.n_ensemble, learning_rate=self.learning_rate, held_out=held_out)
+            model = self._build(features, encoder, seed, shape, held_out)
             self._seed_, self.feature_encoder_, self.target_encoder_, self.model_ = seed, features, encoder, model
             for name, value in shape.items():  # hidden_layer_sizes_, ..., learning_rate_
                 setattr(self, f"{name}_", value)
             self.history_, self.n_iter_ = {}, 0
         # Sized for every call (a warm-start fit may set other epochs or see other rows).
-        # A classifier's ensemble of the built-in network takes the ensemble's batch (_budget.auto_batch_size);
+        # An ensemble of the built-in network takes the ensemble's batch (_budget.auto_batch_size);
         # a model saved before n_ensemble_ existed was one network.
         self.budget_ = self._resolve_budget(len(sw), self.feature_encoder_, ensemble=(
-            getattr(self, "n_ensemble_", 1) > 1 and self.model is None and self._task_family == "classification"))
+            getattr(self, "n_ensemble_", 1) > 1 and self.model is None))
         Xe = self._network_input(X)
         y_enc = self.target_encoder_.transform(y)  # floats in the network's dtype
         if epochs == 0:  # initialize(): built and compiled, not trained
@@ -248,7 +248,8 @@ class BaseKerasEstimator(BaseEstimator):
     def _resolve_budget(self, n_samples: int, features: FeatureEncoder, ensemble: bool) -> _budget.Budget:
         return _budget.resolve(n_samples, batch_size=self.batch_size, epochs=self.epochs,
                                early_stopping=self.early_stopping, validation_split=self.validation_split,
-                               can_hold_out=not features.streamed_, patience=self.patience, ensemble=ensemble)
+                               can_hold_out=not features.streamed_, patience=self.patience, ensemble=ensemble,
+                               regression=self._task_family == "regression")
 
     def _train(self, data, epochs: int, final_phase: bool = False) -> dict:
         """Train ``epochs`` more epochs on ``data``; ``history_`` and ``n_iter_`` record them."""
@@ -276,7 +277,7 @@ class BaseKerasEstimator(BaseEstimator):
     def _encoder_fit_kwargs(self, classes, sample_weight) -> dict:
         return {}
 
-    def _build(self, features: FeatureEncoder, enc, seed: int, shape: dict):
+    def _build(self, features: FeatureEncoder, enc, seed: int, shape: dict, held_out: bool):
         params = {**self.get_params(deep=False), **shape}  # "auto" sizes resolved for this data
         n_features = len(features.numeric_) + len(features.categorical_)
         meta = {
@@ -290,7 +291,8 @@ class BaseKerasEstimator(BaseEstimator):
         }
         mlp = {k: meta[k] for k in _MLP_PARAMS}
         if self.model is None:
-            mlp.update(features=features)
+            scale = _budget.frequency_scale(self._task_family == "regression", shape["n_ensemble"], held_out)
+            mlp.update(features=features, frequency_scale=scale)
         # Always seeded (from fresh entropy when random_state is None) so Keras's
         # default seeds never advance the caller's Python RNG.
         with _state.seeded(seed):

@@ -80,10 +80,24 @@ DROPOUT = DEFAULT_DROPOUT  # KerasClassifier's default: "auto" means it there
 # classification sets in two row orders scored higher in 8 of 12 cases (+0.0034 ROC AUC, t 2.23)
 # at 1.36x the median fit time; the single network at the same batches and rate scored lower
 # (-0.0016, -0.0029), as did larger batches at a higher rate. Then first on all four held-out
-# classification sets (benchmarks/TABULAR.md). In regression one network: four members scored
-# lower on concrete (-0.015 R²), and the ensemble's batch and rate were not measured there.
+# classification sets (benchmarks/TABULAR.md).
+# KerasRegressor's n_ensemble="auto" (its default too) is ENSEMBLE_MEMBERS members where early
+# stopping runs on held-out rows as well, at the single network's width, at ENSEMBLE_LEARNING_RATE
+# in batches of about n / ROWS_PER_BATCH_REGRESSION_ENSEMBLE ([MIN_BATCH_REGRESSION_ENSEMBLE,
+# MAX_BATCH_REGRESSION_ENSEMBLE]: twice the single network's), its periodic embedding started
+# from frequencies of spread REGRESSION_ENSEMBLE_FREQUENCY_SCALE (0.5; the layer's default is 0.1).
+# Chosen on the selection half (RESULTS.md "Round twelve"; the four regression sets in two row
+# orders, 5-fold): higher than one network in 8 of 8 cases (+0.0090 R², paired t 5.99) at 1.05x
+# its median fit time. At the single network's rate and batch it gained about as much (7 of 8,
+# +0.0077) at 1.23x (1.85x on diamonds: the members' averaged validation loss keeps improving for
+# longer); at spread 0.1, 6 of 8 (+0.0036); spread 0.5 in one network, 6 of 8 (+0.0011;
+# doctorvisits -0.017): higher frequencies fit smooth targets (concrete, ames) better and over-fit
+# noisy counts, which four members' mean evens out. The classifier's own sizes scored lower in
+# regression (4 of 8 better, +0.0006).
+REGRESSION_ENSEMBLE_FREQUENCY_SCALE = 0.5
 ENSEMBLE_MEMBERS, ENSEMBLE_HIDDEN, ENSEMBLE_LEARNING_RATE = 4, (128, 128), 2e-3
 MIN_BATCH_ENSEMBLE, MAX_BATCH_ENSEMBLE, ROWS_PER_BATCH_ENSEMBLE = 256, 1024, 5
+MIN_BATCH_REGRESSION_ENSEMBLE, MAX_BATCH_REGRESSION_ENSEMBLE, ROWS_PER_BATCH_REGRESSION_ENSEMBLE = 128, 512, 10
 LEARNING_RATE = DEFAULT_LEARNING_RATE
 
 
@@ -112,10 +126,12 @@ class Budget:
     patience: int = MAX_PATIENCE
 
 
-def auto_batch_size(n_samples: int, early_stopping: bool = False, ensemble: bool = False) -> int:
+def auto_batch_size(n_samples: int, early_stopping: bool = False, ensemble: bool = False,
+                    regression: bool = False) -> int:
     """A power of two near ``n_samples / 40`` between 32 and 256; with early stopping near
-    ``n_samples / 20`` between 64 and 256; for an ensemble that stops early near
-    ``n_samples / 5`` between 256 and 1,024.
+    ``n_samples / 20`` between 64 and 256; for a classifier's ensemble that stops early near
+    ``n_samples / 5`` between 256 and 1,024, for a regressor's near ``n_samples / 10`` between
+    128 and 512.
 
     Examples
     --------
@@ -125,8 +141,13 @@ def auto_batch_size(n_samples: int, early_stopping: bool = False, ensemble: bool
     (64, 128)
     >>> [auto_batch_size(n, early_stopping=True, ensemble=True) for n in (900, 3000, 7000)]
     [256, 512, 1024]
+    >>> [auto_batch_size(n, early_stopping=True, ensemble=True, regression=True) for n in (900, 3000, 7000)]
+    [128, 256, 512]
     """
-    if early_stopping and ensemble:
+    if early_stopping and ensemble and regression:
+        low, high = MIN_BATCH_REGRESSION_ENSEMBLE, MAX_BATCH_REGRESSION_ENSEMBLE
+        rows = ROWS_PER_BATCH_REGRESSION_ENSEMBLE
+    elif early_stopping and ensemble:
         low, high, rows = MIN_BATCH_ENSEMBLE, MAX_BATCH_ENSEMBLE, ROWS_PER_BATCH_ENSEMBLE
     elif early_stopping:
         low, high, rows = MIN_BATCH_EARLY_STOPPING, MAX_BATCH, ROWS_PER_BATCH_EARLY_STOPPING
@@ -163,7 +184,8 @@ def auto_patience(n_train: int, batch_size: int) -> int:
 
 
 def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_split: float,
-            can_hold_out: bool = True, patience="auto", ensemble: bool = False) -> Budget:
+            can_hold_out: bool = True, patience="auto", ensemble: bool = False,
+            regression: bool = False) -> Budget:
     """Turn the estimator's budget parameters (``"auto"`` allowed) into numbers.
 
     ``validation_split="auto"`` holds out ``AUTO_VALIDATION_SPLIT`` for early stopping
@@ -172,9 +194,10 @@ def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_sp
     ``can_hold_out=False`` (rows streamed from disk) never holds rows out by itself:
     ``early_stopping="auto"`` is then off, and ``True`` monitors the training loss.
     ``patience="auto"`` is :func:`auto_patience` of the training rows and batch size.
-    ``ensemble``: the network is a classifier's ensemble of the built-in network; it takes the
-    ensemble's batch (:func:`auto_batch_size`) where early stopping runs on held-out rows, as
-    :func:`auto_network` gives it the ensemble's width and rate only there.
+    ``ensemble``: the network is an ensemble of the built-in network (``regression``: a
+    regressor's); it takes the ensemble's batch (:func:`auto_batch_size`) where early stopping
+    runs on held-out rows, as :func:`auto_network` gives it the ensemble's rate (and a classifier's
+    the ensemble's width) only there.
 
     Examples
     --------
@@ -191,7 +214,7 @@ def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_sp
         validation_split = AUTO_VALIDATION_SPLIT if early_stopping and enough else 0.0
     n_train = n_samples - int(math.ceil(n_samples * validation_split)) if validation_split else n_samples
     if batch_size == "auto":
-        batch_size = auto_batch_size(n_train, bool(early_stopping), ensemble and validation_split > 0)
+        batch_size = auto_batch_size(n_train, bool(early_stopping), ensemble and validation_split > 0, regression)
     elif batch_size is None:
         batch_size = n_train
     if epochs == "auto":
@@ -240,7 +263,10 @@ def auto_network(n_samples: int | None, hidden_layer_sizes, numeric_embedding, d
     (256, 256)
     >>> auto_network(None, "auto", "auto")["numeric_embedding"]
     'periodic+scaled'
-    >>> auto_network(5000, "auto", "auto", regression=True, n_ensemble="auto", held_out=True)["n_ensemble"]
+    >>> auto_network(5000, "auto", "auto", regression=True, n_ensemble="auto", learning_rate="auto", held_out=True)
+    {'hidden_layer_sizes': (256, 256), 'numeric_embedding': 'periodic', 'dropout': 0.1, 'n_ensemble': 4, \
+'learning_rate': 0.002}
+    >>> auto_network(5000, "auto", "auto", regression=True, n_ensemble="auto")["n_ensemble"]
     1
     >>> auto_network(400, (32,), "periodic", dropout=0.2, n_ensemble=2, learning_rate=0.01)
     {'hidden_layer_sizes': (32,), 'numeric_embedding': 'periodic', 'dropout': 0.2, 'n_ensemble': 2, \
@@ -250,10 +276,11 @@ def auto_network(n_samples: int | None, hidden_layer_sizes, numeric_embedding, d
     """
     small = n_samples is not None and n_samples < SMALL_DATA_ROWS
     if isinstance(n_ensemble, str):  # "auto"
-        n_ensemble = ENSEMBLE_MEMBERS if held_out and not regression and n_samples is not None else 1
-    ensemble = n_ensemble > 1 and held_out and not regression
+        n_ensemble = ENSEMBLE_MEMBERS if held_out and n_samples is not None else 1
+    ensemble = n_ensemble > 1 and held_out
     if isinstance(hidden_layer_sizes, str):  # "auto": the constraints allow no other string
-        hidden_layer_sizes = SMALL_HIDDEN if small else ENSEMBLE_HIDDEN if ensemble else HIDDEN
+        hidden_layer_sizes = (SMALL_HIDDEN if small else ENSEMBLE_HIDDEN if ensemble and not regression
+                              else HIDDEN)
     if numeric_embedding == "auto":
         numeric_embedding = None if small else EMBEDDING if regression else CLASSIFIER_EMBEDDING
     if isinstance(dropout, str):  # "auto"
@@ -262,6 +289,22 @@ def auto_network(n_samples: int | None, hidden_layer_sizes, numeric_embedding, d
         learning_rate = ENSEMBLE_LEARNING_RATE if ensemble else LEARNING_RATE
     return {"hidden_layer_sizes": hidden_layer_sizes, "numeric_embedding": numeric_embedding, "dropout": dropout,
             "n_ensemble": int(n_ensemble), "learning_rate": learning_rate}
+
+
+def frequency_scale(regression: bool, n_ensemble: int, held_out: bool) -> float | None:
+    """The periodic embedding's initial frequency spread: ``REGRESSION_ENSEMBLE_FREQUENCY_SCALE``
+    for a regressor's ensemble where early stopping runs on held-out rows (the rule that gives it
+    the ensemble's rate and batch, :func:`auto_network` and :func:`resolve`), else None (the
+    layer's default).
+
+    Examples
+    --------
+    >>> frequency_scale(True, 4, True), frequency_scale(True, 4, False), frequency_scale(True, 1, True)
+    (0.5, None, None)
+    >>> frequency_scale(False, 4, True) is None
+    True
+    """
+    return REGRESSION_ENSEMBLE_FREQUENCY_SCALE if regression and n_ensemble > 1 and held_out else None
 
 
 def rate_set_elsewhere(optimizer, callbacks) -> bool:

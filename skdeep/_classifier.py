@@ -13,7 +13,7 @@ from ._compat import Interval, StrOptions
 from ._compile import DEFAULT_LOSS, wants_one_hot
 from ._compile import loss_name as _loss_name
 from ._params import (
-    DEFAULT_CLASSIFIER_ENSEMBLE, DEFAULT_DROPOUT, DEFAULT_EMBEDDING, DEFAULT_HIDDEN, DEFAULT_LABEL_SMOOTHING,
+    DEFAULT_DROPOUT, DEFAULT_EMBEDDING, DEFAULT_ENSEMBLE, DEFAULT_HIDDEN, DEFAULT_LABEL_SMOOTHING,
     DEFAULT_CLASSIFIER_PATIENCE, DEFAULT_LINEAR_SKIP, DEFAULT_OPTIMIZER,
 )
 from ._targets import ClassifierTargetEncoder
@@ -129,7 +129,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         ``(128, 128)`` units, rate 0.002 and batches of about a fifth of the training
         rows (256 to 1,024): on the selection data sets of ``benchmarks/TABULAR.md``
         that scored +0.0034 ROC AUC over one ``(256, 256)`` network at 1.36x its
-        median fit time. :class:`KerasRegressor`'s default is 1.
+        median fit time. :class:`KerasRegressor`'s ensemble keeps its own sizes.
     linear_skip : bool, default=False
         Add a linear function of the scaled inputs (before any periodic embedding)
         to the output's pre-activation, beside the hidden layers ("wide and deep"):
@@ -244,7 +244,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         categorical_features="from_dtype",
         numeric_transform="robust",
         numeric_embedding=DEFAULT_EMBEDDING,
-        n_ensemble=DEFAULT_CLASSIFIER_ENSEMBLE,
+        n_ensemble=DEFAULT_ENSEMBLE,
         linear_skip=DEFAULT_LINEAR_SKIP,
         random_state=None,
         verbose=0,

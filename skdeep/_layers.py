@@ -143,22 +143,25 @@ class PeriodicEmbedding(keras.layers.Layer):
 
     Each column ``j`` becomes ``relu(W_j [sin(2 pi c_j z), cos(2 pi c_j z)] + b_j)`` (PLR,
     Gorishniy et al. 2022) with trainable frequencies ``c_j`` (``PERIODIC_FREQUENCIES`` of
-    them, drawn from N(0, ``PERIODIC_SIGMA``)) and a ``PERIODIC_DIM``-wide output. It reads
-    :class:`TabularInput`'s output, whose scaled numeric columns come first.
+    them, drawn from N(0, ``frequency_scale``), ``PERIODIC_SIGMA`` by default) and a
+    ``PERIODIC_DIM``-wide output. It reads :class:`TabularInput`'s output, whose scaled
+    numeric columns come first.
     ``keep_scaled=True`` also passes the scaled values ``z`` themselves on, after the
     embeddings (as RealMLP's PBLD embedding does), so the hidden layers see each column
     both ways.
     """
 
-    def __init__(self, n_columns: int, keep_scaled: bool = False, **kwargs):
+    def __init__(self, n_columns: int, keep_scaled: bool = False, frequency_scale: float = PERIODIC_SIGMA, **kwargs):
         super().__init__(**kwargs)
         self.n_columns = int(n_columns)
         self.keep_scaled = bool(keep_scaled)
+        self.frequency_scale = float(frequency_scale)
 
     def build(self, input_shape):
         n, k, d = self.n_columns, PERIODIC_FREQUENCIES, PERIODIC_DIM
         self.frequencies = self.add_weight(
-            shape=(n, k), initializer=keras.initializers.RandomNormal(stddev=PERIODIC_SIGMA), name="frequencies")
+            shape=(n, k), initializer=keras.initializers.RandomNormal(stddev=self.frequency_scale),
+            name="frequencies")
         self.kernel = self.add_weight(shape=(n, 2 * k, d), initializer="glorot_uniform", name="kernel")
         self.bias = self.add_weight(shape=(n, d), initializer="zeros", name="bias")
         self._head, self._rest = list(range(n)), list(range(n, input_shape[-1]))
@@ -182,7 +185,8 @@ class PeriodicEmbedding(keras.layers.Layer):
         return (input_shape[0], input_shape[-1] + extra)
 
     def get_config(self):
-        return {**super().get_config(), "n_columns": self.n_columns, "keep_scaled": self.keep_scaled}
+        return {**super().get_config(), "n_columns": self.n_columns, "keep_scaled": self.keep_scaled,
+                "frequency_scale": self.frequency_scale}
 
 
 def member_of_rows(x, n_members: int):

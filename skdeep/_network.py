@@ -41,6 +41,7 @@ def build_mlp(
     numeric_embedding=None,
     n_ensemble: int = 1,
     linear_skip: bool = False,
+    frequency_scale: float | None = None,
     dtype: str = "float32",
 ) -> keras.Model:
     """The built-in network: an input layer for tabular columns, then Dense blocks.
@@ -49,7 +50,8 @@ def build_mlp(
     columns need it, a :class:`skdeep._layers.TabularInput` layer scales and clips
     numeric columns, imputes missing values and encodes categorical codes, and
     ``numeric_embedding="periodic"`` adds a :class:`skdeep._layers.PeriodicEmbedding`;
-    ``"periodic+scaled"`` one that also passes the scaled values on.
+    ``"periodic+scaled"`` one that also passes the scaled values on; ``frequency_scale``
+    is the spread of its initial frequencies (None: the layer's default, 0.1).
     ``linear_skip`` adds a linear function of that input (before any periodic
     embedding) to the output's pre-activation: a "wide and deep" network whose
     linear part needs no hidden layer to pass through (zero at initialisation, so
@@ -76,8 +78,9 @@ def build_mlp(
     if numeric_embedding in PERIODIC and tabular is not None and len(features.numeric_):
         from ._layers import PeriodicEmbedding
 
+        scale = {} if frequency_scale is None else {"frequency_scale": frequency_scale}
         x = PeriodicEmbedding(len(features.numeric_), keep_scaled=PERIODIC[numeric_embedding],
-                              name="periodic_embedding", dtype=dtype)(x)
+                              name="periodic_embedding", dtype=dtype, **scale)(x)
     if n_ensemble > 1:
         from ._layers import EnsembleInput
 

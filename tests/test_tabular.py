@@ -239,7 +239,7 @@ def test_auto_network_is_sized_to_the_rows(n, hidden, embedding):
 def test_auto_ensemble_where_early_stopping_runs():
     """n_ensemble="auto" (the classifier's default): four members of (128, 128) at rate 2e-3 and
     batches of about n / 5 where early stopping runs on held-out rows (RESULTS.md "Round ten");
-    one network elsewhere and in regression."""
+    one network elsewhere. The regressor's: four members at its own sizes ("Round twelve")."""
     assert [auto_batch_size(n, early_stopping=True, ensemble=True) for n in (900, 3000, 7000, 50_000)] == [
         256, 512, 1024, 1024]
     assert auto_batch_size(3000, early_stopping=False, ensemble=True) == 64  # the step budget's batch
@@ -271,10 +271,32 @@ def test_auto_ensemble_where_early_stopping_runs():
     assert monitored.budget_.early_stopping and monitored.budget_.validation_split == 0.0
     assert (monitored.n_ensemble_, monitored.hidden_layer_sizes_, monitored.learning_rate_,
             monitored.budget_.batch_size) == (4, (256, 256), 0.001, 64)
-    # Regression keeps one network, "auto" or not.
-    reg = KerasRegressor(epochs=1, random_state=0, n_ensemble="auto", learning_rate="auto").fit(X, X["size"].fillna(0))
+    # Regression: four members at the single network's width, rate 2e-3, batches of about n / 10
+    # (128 at least), their embedding started from frequencies of spread 0.5 (one network's: 0.1);
+    # one network without held-out rows.
+    assert [auto_batch_size(n, True, True, regression=True) for n in (900, 3000, 7000, 50_000)] == [
+        128, 256, 512, 512]
+    target = X["size"].fillna(0)
+    reg = KerasRegressor(epochs=1, random_state=0).fit(X, target)
+    assert reg.get_params()["n_ensemble"] == "auto" and reg.get_params()["learning_rate"] == "auto"
     assert (reg.n_ensemble_, reg.hidden_layer_sizes_, reg.learning_rate_, reg.budget_.batch_size) == (
-        1, (256, 256), 0.001, 64)
+        4, (256, 256), 0.002, 128)
+    assert float(reg.model_.optimizer.learning_rate) == pytest.approx(0.002)
+    embedding = reg.model_.get_layer("periodic_embedding")
+    assert embedding.frequency_scale == 0.5
+    assert 0.3 < float(np.std(keras.ops.convert_to_numpy(embedding.frequencies))) < 0.7
+    one = KerasRegressor(epochs=1, random_state=0, n_ensemble=1).fit(X, target)
+    assert one.model_.get_layer("periodic_embedding").frequency_scale == 0.1
+    assert float(np.std(keras.ops.convert_to_numpy(one.model_.get_layer("periodic_embedding").frequencies))) < 0.2
+    assert (one.learning_rate_, one.budget_.batch_size) == (0.001, 64)
+    unheld = KerasRegressor(epochs=1, random_state=0, validation_split=0.0).fit(X, target)
+    assert (unheld.n_ensemble_, unheld.learning_rate_, unheld.budget_.early_stopping) == (1, 0.001, False)
+    # An ensemble asked for where early stopping watches the training loss: one network's rate,
+    # batch and frequencies, as in classification.
+    watched = KerasRegressor(epochs=1, random_state=0, n_ensemble=4, early_stopping=True,
+                             validation_split=0.0).fit(X, target)
+    assert (watched.n_ensemble_, watched.learning_rate_, watched.budget_.batch_size) == (4, 0.001, 64)
+    assert watched.model_.get_layer("periodic_embedding").frequency_scale == 0.1
 
 
 @pytest.mark.parametrize("n, rate", [(499, 0.1), (500, 0.0)])
@@ -398,7 +420,8 @@ def test_final_phase_on_every_row_after_early_stopping(monkeypatch):
     extra = max(3, round(0.25 * (int(np.argmin(val_loss)) + 1)))
     assert calls == [(720, True, reg.budget_.epochs), (800, False, extra)]
     assert reg.n_iter_ == len(reg.history_["loss"]) == len(val_loss) + extra  # no val_* for the last epochs
-    assert float(reg.model_.optimizer.learning_rate) == pytest.approx(1e-3)  # the schedule restored it
+    # the schedule restored the rate (2e-3: n_ensemble="auto" is four members here)
+    assert reg.learning_rate_ == 2e-3 and float(reg.model_.optimizer.learning_rate) == pytest.approx(2e-3)
 
     calls.clear()
     off = KerasRegressor(hidden_layer_sizes=(16,), patience=4, random_state=0, finish_on_all_rows=0).fit(X, y)
