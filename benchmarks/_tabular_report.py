@@ -240,7 +240,7 @@ def quiet_timing(path) -> list[str]:
     if not path.exists():
         return ["(not measured yet: `python benchmarks/tabular.py --time`)", ""]
     data = json.loads(path.read_text())
-    lines = ["One fit of the default network on a fold's training rows, no other job running (2026-12-05, round eleven's",
+    lines = ["One fit of the default network on a fold's training rows, no other job running (2026-12-05, round twelve's",
              "defaults; median of 3 after a warm-up):", "", "| data set | training rows | seconds | epochs run (budget) | batch |",
              "|---|---|---|---|---|"]
     for name, e in data.items():
@@ -280,7 +280,8 @@ def write_report(cache: dict, datasets: dict, path) -> None:
         "benchmark processes at once on 2 cores, `OMP_NUM_THREADS=1`; the other rows earlier, on a machine shared",
         "with other jobs (load average 5 to 15). Fit times are upper bounds and their ratios are noisy",
         "(`benchmarks/default_cost.py` measures them one process at a time); a quiet-machine measurement of",
-        "skdeep at 10,000 rows is in the last section.",
+        "skdeep at 10,000 rows is in the last section. skdeep's regression rows were rerun on the final code",
+        "(the regressor's ensemble, RESULTS.md \"Round twelve\"), one benchmark process beside another job.",
         "",
         __doc__.split("\n\n", 1)[1].strip(),
         "",

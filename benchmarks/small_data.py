@@ -26,6 +26,7 @@ Usage::
     python benchmarks/small_data.py --rows 1000000 --variants regression-patience  # 16 epochs or about 192 steps
     python benchmarks/small_data.py --rows 1000000 --variants ensemble  # the classifier's ensemble or one network
     python benchmarks/small_data.py --rows 400 --variants small-ensemble  # an ensemble below 500 rows too?
+    python benchmarks/small_data.py --rows 1000000 --variants regression-ensemble  # the regressor's ensemble
 """
 
 from __future__ import annotations
@@ -111,17 +112,21 @@ ENSEMBLE_VARIANTS = {"one network": {"n_ensemble": 1}, "ensemble (auto)": {"n_en
 # members at the small-data budget (batch about n / 40, two steps a row), at rate 1e-3 or 2e-3.
 SMALL_ENSEMBLE_VARIANTS = {"one network": {"n_ensemble": 1}, "ensemble 4": {"n_ensemble": 4},
                            "ensemble 4 lr2e-3": {"n_ensemble": 4, "learning_rate": 2e-3}}
+# Regression only: KerasRegressor's n_ensemble="auto" (four members at the single network's sizes,
+# the periodic embedding started at frequency spread 0.5 where early stopping runs) against one network.
+REGRESSION_ENSEMBLE_VARIANTS = {"one network": {"n_ensemble": 1}, "ensemble (auto)": {"n_ensemble": "auto"}}
 VARIANT_SETS = {"network": VARIANTS, "batch": BATCH_VARIANTS, "large-batch": LARGE_BATCH_VARIANTS,
                 "patience": PATIENCE_VARIANTS, "regression-budget": REGRESSION_BUDGET_VARIANTS,
                 "finish": FINISH_VARIANTS, "dropout": DROPOUT_VARIANTS, "linear-skip": LINEAR_SKIP_VARIANTS,
                 "classifier-patience": CLASSIFIER_PATIENCE_VARIANTS, "label-smoothing": LABEL_SMOOTHING_VARIANTS,
                 "weight-decay": WEIGHT_DECAY_VARIANTS, "embedding-scaled": EMBEDDING_SCALED_VARIANTS,
                 "regression-patience": REGRESSION_PATIENCE_VARIANTS, "ensemble": ENSEMBLE_VARIANTS,
-                "small-ensemble": SMALL_ENSEMBLE_VARIANTS}
+                "small-ensemble": SMALL_ENSEMBLE_VARIANTS, "regression-ensemble": REGRESSION_ENSEMBLE_VARIANTS}
 # Variant sets that concern one task only.
 VARIANT_TASK = {"regression-budget": "regression", "regression-patience": "regression",
                 "classifier-patience": "classification", "label-smoothing": "classification",
-                "ensemble": "classification", "small-ensemble": "classification"}
+                "ensemble": "classification", "small-ensemble": "classification",
+                "regression-ensemble": "regression"}
 FULL = next(iter(VARIANTS))
 
 

@@ -88,7 +88,7 @@ DROPOUT = DEFAULT_DROPOUT  # KerasClassifier's default: "auto" means it there
 # from frequencies of spread REGRESSION_ENSEMBLE_FREQUENCY_SCALE (0.5; the layer's default is 0.1).
 # Chosen on the selection half (RESULTS.md "Round twelve"; the four regression sets in two row
 # orders, 5-fold): higher than one network in 8 of 8 cases (+0.0090 R², paired t 5.99) at 1.05x
-# its median fit time. At the single network's rate and batch it gained about as much (7 of 8,
+# its median fit time (a 5-fold CV on diamonds, 10,000 rows, takes about 2x). At the single network's rate and batch it gained about as much (7 of 8,
 # +0.0077) at 1.23x (1.85x on diamonds: the members' averaged validation loss keeps improving for
 # longer); at spread 0.1, 6 of 8 (+0.0036); spread 0.5 in one network, 6 of 8 (+0.0011;
 # doctorvisits -0.017): higher frequencies fit smooth targets (concrete, ames) better and over-fit
