@@ -45,10 +45,11 @@ AUTO_VALIDATION_SPLIT = 0.1
 # patience="auto" (not a default): early stopping waits about PATIENCE_STEPS gradient steps for
 # a better validation loss, between MIN_PATIENCE and MAX_PATIENCE epochs. Patience counted in
 # epochs waits longer the larger the data: 16 epochs are 192 steps on concrete (1,030 rows, 12
-# steps an epoch), where 8 stopped too early (RESULTS.md "Round seven"), but 464 on diamonds
-# (10,000 rows, 29 steps an epoch), a third of its fit time. As KerasRegressor's default it cut
-# fit times to 0.6-0.9x from 3,000 rows (diamonds 0.7x) but cost R² (selection half -0.0006, held
-# out -0.0004 on average; RESULTS.md "Round nine"): the regressor keeps 16 and "auto" is a choice.
+# steps an epoch), where 8 stopped one network too early (RESULTS.md "Round seven"), but 464 on
+# diamonds (10,000 rows, 29 steps an epoch), a third of its fit time. As the default of the
+# single-network regressor (patience 16 then) it cut fit times to 0.6-0.9x from 3,000 rows but cost
+# R² (RESULTS.md "Round nine"). Both estimators now default to 8 epochs (the regressor since its
+# ensemble, "Round twelve"); "auto" is a choice.
 PATIENCE_STEPS, MIN_PATIENCE, MAX_PATIENCE = 192, 8, 16
 # hidden_layer_sizes="auto" and numeric_embedding="auto": below SMALL_DATA_ROWS rows a
 # narrower network without periodic embeddings, else the full recipe. Chosen on the
@@ -87,8 +88,9 @@ DROPOUT = DEFAULT_DROPOUT  # KerasClassifier's default: "auto" means it there
 # MAX_BATCH_REGRESSION_ENSEMBLE]: twice the single network's), its periodic embedding started
 # from frequencies of spread REGRESSION_ENSEMBLE_FREQUENCY_SCALE (0.5; the layer's default is 0.1).
 # Chosen on the selection half (RESULTS.md "Round twelve"; the four regression sets in two row
-# orders, 5-fold): higher than one network in 8 of 8 cases (+0.0090 R², paired t 5.99) at 1.05x
-# its median fit time (a 5-fold CV on diamonds, 10,000 rows, takes about 2x). At the single network's rate and batch it gained about as much (7 of 8,
+# orders, 5-fold): against one network at patience 16, higher in 8 of 8 cases (+0.0090 R², paired
+# t 5.99) at 1.05x its median fit time (a 5-fold CV on diamonds, 10,000 rows, took about 2x), and
+# at patience 8 (now both estimators' default) in 8 of 8 (+0.0073) at 0.66x. At the single network's rate and batch it gained about as much (7 of 8,
 # +0.0077) at 1.23x (1.85x on diamonds: the members' averaged validation loss keeps improving for
 # longer); at spread 0.1, 6 of 8 (+0.0036); spread 0.5 in one network, 6 of 8 (+0.0011;
 # doctorvisits -0.017): higher frequencies fit smooth targets (concrete, ames) better and over-fit

@@ -14,7 +14,7 @@ from ._compile import DEFAULT_LOSS, wants_one_hot
 from ._compile import loss_name as _loss_name
 from ._params import (
     DEFAULT_DROPOUT, DEFAULT_EMBEDDING, DEFAULT_ENSEMBLE, DEFAULT_HIDDEN, DEFAULT_LABEL_SMOOTHING,
-    DEFAULT_CLASSIFIER_PATIENCE, DEFAULT_LINEAR_SKIP, DEFAULT_OPTIMIZER,
+    DEFAULT_LINEAR_SKIP, DEFAULT_OPTIMIZER, DEFAULT_PATIENCE,
 )
 from ._targets import ClassifierTargetEncoder
 
@@ -236,7 +236,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         epochs="auto",
         validation_split="auto",
         early_stopping="auto",
-        patience=DEFAULT_CLASSIFIER_PATIENCE,
+        patience=DEFAULT_PATIENCE,
         finish_on_all_rows=0.0,
         callbacks=None,
         class_weight=None,

@@ -22,8 +22,8 @@ DEFAULT_REGRESSOR_DROPOUT = "auto"  # 0.1 below 500 rows, none from there: skdee
 DEFAULT_OPTIMIZER = "adamw"
 DEFAULT_LEARNING_RATE = 0.001  # one network's; the estimators' "auto" is it unless an ensemble runs
 DEFAULT_ENSEMBLE = "auto"  # 4 members where early stopping runs on held-out rows: skdeep._budget.ENSEMBLE_MEMBERS
-DEFAULT_PATIENCE = 16  # KerasRegressor's ("auto", skdeep._budget.auto_patience, cost R²: RESULTS.md "Round nine")
-DEFAULT_CLASSIFIER_PATIENCE = 8  # benchmarks/RESULTS.md "Round seven"
+# Both estimators' (RESULTS.md "Round seven"; the regressor's since its ensemble, "Round twelve": 16 before)
+DEFAULT_PATIENCE = 8
 DEFAULT_FINISH = 0.25  # finish_on_all_rows of KerasRegressor (the classifier's is 0): see skdeep._budget
 DEFAULT_LABEL_SMOOTHING = 0.1  # classification only; see _base._build
 DEFAULT_LINEAR_SKIP = False  # measured no better on the selection half: benchmarks/RESULTS.md "Round six"

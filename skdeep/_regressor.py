@@ -37,10 +37,11 @@ warm_start, engine, distribution, on_divergence, dtype
         held-out rows (from 500 rows by default), else 1. Here an ensemble of the built-in
         network keeps the single network's width (``(256, 256)``), takes rate 0.002 and
         batches of about a tenth of the training rows (128 to 512), and its periodic
-        embedding starts from higher frequencies (spread 0.5 instead of 0.1): on the
-        selection data sets of ``benchmarks/TABULAR.md`` that scored +0.0090 R² over one
-        network (8 of 8 cases) at 1.05x its median fit time there (about 2x on diamonds,
-        10,000 rows). ``n_ensemble=1`` is the single network, faster.
+        embedding starts from higher frequencies (spread 0.5 instead of 0.1). On the
+        selection data sets of ``benchmarks/TABULAR.md``, against one network at patience
+        16 (the previous default), it scored +0.0073 R² (8 of 8 cases) at 0.66x its median
+        fit time with the default ``patience=8``, and +0.0090 at 1.05x with patience 16.
+        ``n_ensemble=1`` is the single network.
     numeric_embedding : {"periodic", "periodic+scaled", "auto"} or None, default="auto"
         As in :class:`KerasClassifier`, where "auto" passes the scaled values on beside
         their embeddings: in regression that scored no higher on the selection data
@@ -51,13 +52,13 @@ warm_start, engine, distribution, on_divergence, dtype
         from 500 training rows (where early stopping runs by default: on the
         selection data sets regression scored higher without dropout there, and
         trained faster), 0.1 below (``dropout_`` says which).
-    patience : int or "auto", default=16
-        As in :class:`KerasClassifier`, where it is 8 by default: with 8, regression
-        stopped too early on the selection data sets (concrete -0.007 and -0.012 R²).
-        "auto" waits about 192 gradient steps (8 to 16 epochs; ``budget_.patience``):
-        the same on 1,000 rows, faster from about 3,000 (0.6-0.9x the median fit time
-        on the selection data sets that large, 0.7x on diamonds' 10,000 rows) at a
-        small cost in R² (mean -0.0006 there, -0.0004 on the held-out sets).
+    patience : int or "auto", default=8
+        As in :class:`KerasClassifier`. With the default ensemble (``n_ensemble``) 8 scored
+        -0.0017 R² against 16 on the selection data sets (still +0.0073 over one network
+        with 16, in 8 of 8 cases) at about two thirds of the time. One network stopped too
+        early with 8 (concrete -0.007 and -0.012 R² at 2,000 rows): with ``n_ensemble=1``
+        or your own ``model``, 16 may score higher. "auto" waits about 192 gradient steps
+        (8 to 16 epochs; ``budget_.patience``).
     loss : str, keras.losses.Loss, callable or None, default=None
         None is mean squared error; e.g. ``"mean_absolute_error"`` or ``"huber"``.
     finish_on_all_rows : float, default=0.25

@@ -225,9 +225,10 @@ def test_early_stopping_stops_and_restores_best(cancer):
     assert clf.n_iter_ == best + 4  # stopped `patience` epochs after the best
     assert min(val) < val[-1]  # so restoring the best weights matters
     # (test_engine checks that both engines end with the same restored weights)
-    # Unset, the patience is the estimator's own: 8 epochs for a classifier, 16 for a regressor;
+    # Unset, the patience is 8 epochs in both estimators (the regressor's was 16 before its ensemble);
     # "auto" about 192 steps: 16 epochs of 4 steps (210 rows, batch 64), 8 of 27 (batch 8).
-    for est, params, patience in ((KerasClassifier, {}, 8), (KerasRegressor, {}, 16),
+    for est, params, patience in ((KerasClassifier, {}, 8), (KerasRegressor, {}, 8),
+                                  (KerasRegressor, {"patience": 16}, 16),
                                   (KerasRegressor, {"patience": "auto", "batch_size": 8}, 8),
                                   (KerasClassifier, {"patience": "auto"}, 16)):
         fitted = est(hidden_layer_sizes=(64,), learning_rate=0.05, epochs=200, early_stopping=True,
