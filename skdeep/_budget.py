@@ -90,12 +90,13 @@ DROPOUT = DEFAULT_DROPOUT  # KerasClassifier's default: "auto" means it there
 # Chosen on the selection half (RESULTS.md "Round twelve"; the four regression sets in two row
 # orders, 5-fold): against one network at patience 16, higher in 8 of 8 cases (+0.0090 R², paired
 # t 5.99) at 1.05x its median fit time (a 5-fold CV on diamonds, 10,000 rows, took about 2x), and
-# at patience 8 (now both estimators' default) in 8 of 8 (+0.0073) at 0.66x. At the single network's rate and batch it gained about as much (7 of 8,
-# +0.0077) at 1.23x (1.85x on diamonds: the members' averaged validation loss keeps improving for
-# longer); at spread 0.1, 6 of 8 (+0.0036); spread 0.5 in one network, 6 of 8 (+0.0011;
-# doctorvisits -0.017): higher frequencies fit smooth targets (concrete, ames) better and over-fit
-# noisy counts, which four members' mean evens out. The classifier's own sizes scored lower in
-# regression (4 of 8 better, +0.0006).
+# at patience 8 (now both estimators' default) in 8 of 8 (+0.0073) at 0.66x. At the single
+# network's rate and batch it gained about as much (7 of 8, +0.0077) at 1.23x (1.85x on
+# diamonds: the members' averaged validation loss keeps improving for longer); at spread 0.1,
+# 6 of 8 (+0.0036); spread 0.5 in one network, 6 of 8 (+0.0011; doctorvisits -0.017): higher
+# frequencies fit smooth targets (concrete, ames) better and over-fit noisy counts, which four
+# members' mean evens out. The classifier's own sizes scored lower in regression (4 of 8 better,
+# +0.0006).
 REGRESSION_ENSEMBLE_FREQUENCY_SCALE = 0.5
 ENSEMBLE_MEMBERS, ENSEMBLE_HIDDEN, ENSEMBLE_LEARNING_RATE = 4, (128, 128), 2e-3
 MIN_BATCH_ENSEMBLE, MAX_BATCH_ENSEMBLE, ROWS_PER_BATCH_ENSEMBLE = 256, 1024, 5
