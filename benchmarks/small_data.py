@@ -27,6 +27,7 @@ Usage::
     python benchmarks/small_data.py --rows 1000000 --variants ensemble  # the classifier's ensemble or one network
     python benchmarks/small_data.py --rows 400 --variants small-ensemble  # an ensemble below 500 rows too?
     python benchmarks/small_data.py --rows 1000000 --variants regression-ensemble  # the regressor's ensemble
+    python benchmarks/small_data.py --rows 400 --variants small-budget  # one or two steps a row below 500 rows
 """
 
 from __future__ import annotations
@@ -112,6 +113,11 @@ ENSEMBLE_VARIANTS = {"one network": {"n_ensemble": 1}, "ensemble (auto)": {"n_en
 # members at the small-data budget (batch about n / 40, two steps a row), at rate 1e-3 or 2e-3.
 SMALL_ENSEMBLE_VARIANTS = {"one network": {"n_ensemble": 1}, "ensemble 4": {"n_ensemble": 4},
                            "ensemble 4 lr2e-3": {"n_ensemble": 4, "learning_rate": 2e-3}}
+# Below 500 rows, where the step budget ends the fit: "auto" epochs (one step a training row in
+# classification, two in regression, 300 at least) against a budget of another number of steps a
+# row ("steps_per_row": the epochs it gives on the fold's training rows, as _budget.auto_epochs).
+SMALL_BUDGET_VARIANTS = {"auto": {"n_ensemble": 1}, "one step a row": {"n_ensemble": 1, "steps_per_row": 1},
+                         "two steps a row": {"n_ensemble": 1, "steps_per_row": 2}}
 # Regression only: KerasRegressor's n_ensemble="auto" (four members at the single network's sizes,
 # the periodic embedding started at frequency spread 0.5 where early stopping runs) against one network;
 # and the ensemble with patience 8 (about two thirds of its time; RESULTS.md "Round twelve").
@@ -123,7 +129,8 @@ VARIANT_SETS = {"network": VARIANTS, "batch": BATCH_VARIANTS, "large-batch": LAR
                 "classifier-patience": CLASSIFIER_PATIENCE_VARIANTS, "label-smoothing": LABEL_SMOOTHING_VARIANTS,
                 "weight-decay": WEIGHT_DECAY_VARIANTS, "embedding-scaled": EMBEDDING_SCALED_VARIANTS,
                 "regression-patience": REGRESSION_PATIENCE_VARIANTS, "ensemble": ENSEMBLE_VARIANTS,
-                "small-ensemble": SMALL_ENSEMBLE_VARIANTS, "regression-ensemble": REGRESSION_ENSEMBLE_VARIANTS}
+                "small-ensemble": SMALL_ENSEMBLE_VARIANTS, "regression-ensemble": REGRESSION_ENSEMBLE_VARIANTS,
+                "small-budget": SMALL_BUDGET_VARIANTS}
 # Variant sets that concern one task only.
 VARIANT_TASK = {"regression-budget": "regression", "regression-patience": "regression",
                 "classifier-patience": "classification", "label-smoothing": "classification",
@@ -135,7 +142,7 @@ FULL = next(iter(VARIANTS))
 def run(rows: int, seeds=(0, 1), variants=VARIANTS, min_rows: int = 0, task: str | None = None) -> dict:
     from sklearn.model_selection import KFold, StratifiedKFold, cross_validate
 
-    from skdeep import KerasClassifier, KerasRegressor
+    from skdeep import KerasClassifier, KerasRegressor, _budget
     from skdeep.compare import categorical_frame
     from tabular import DATASETS, MAIN_METRIC, load
 
@@ -151,6 +158,11 @@ def run(rows: int, seeds=(0, 1), variants=VARIANTS, min_rows: int = 0, task: str
             Xs, ys = X.iloc[idx].reset_index(drop=True), y[idx]
             cv = (StratifiedKFold if classify else KFold)(5, shuffle=True, random_state=0)
             for variant, params in variants.items():
+                params = dict(params)
+                if "steps_per_row" in params:  # the fold's training rows (4/5) at the "auto" batch
+                    n_train = len(Xs) - len(Xs) // 5
+                    steps = max(_budget.MIN_STEPS, params.pop("steps_per_row") * n_train)
+                    params["epochs"] = round(steps / np.ceil(n_train / _budget.auto_batch_size(n_train)))
                 est = (KerasClassifier if classify else KerasRegressor)(random_state=0, **params)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")

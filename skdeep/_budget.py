@@ -6,8 +6,10 @@ The ``"auto"`` values below size the budget in *steps* instead, let early stoppi
 on a held-out split pick the epoch, and decay the learning rate over the budget.
 Where early stopping is off (below ``EARLY_STOPPING_MIN_ROWS`` rows, too few to
 hold out) the budget itself is the stopping rule, and it shrinks with the data:
-``STEPS_PER_ROW`` steps a training row, at least ``MIN_STEPS`` (issue 18: 455 rows
-ran 4,000 steps, 40x sklearn's MLP, for the same ROC AUC; 910 steps give it too).
+``STEPS_PER_ROW`` steps a training row in classification (``STEPS_PER_ROW_REGRESSION``
+in regression), at least ``MIN_STEPS`` (issue 18: 455 rows ran 4,000 steps, 40x
+sklearn's MLP, for the same ROC AUC; 910 steps give it too, and in classification
+455 steps more).
 With early stopping the budget stays ``TARGET_STEPS``: the held-out loss ends the
 fit, and cutting the budget there cost accuracy (attrition: -0.016 ROC AUC with
 two steps a row). The measurements behind each number are in ``benchmarks/TABULAR.md``
@@ -25,9 +27,16 @@ import numpy as np
 from ._params import DEFAULT_DROPOUT, DEFAULT_LEARNING_RATE
 
 # Gradient steps the "auto" epoch budget aims at: TARGET_STEPS with early stopping,
-# else STEPS_PER_ROW per training row between MIN_STEPS and TARGET_STEPS; and its
-# bounds in epochs (a few epochs even when one epoch is thousands of steps).
-TARGET_STEPS, MIN_STEPS, STEPS_PER_ROW = 4000, 300, 2
+# else STEPS_PER_ROW per training row (STEPS_PER_ROW_REGRESSION in regression) between
+# MIN_STEPS and TARGET_STEPS; and its bounds in epochs (a few epochs even when one epoch
+# is thousands of steps). Classification takes one step a row, not two: on the selection half
+# subsampled to 400 and 600 rows (320 and 480 training rows a fold; two draws, 5-fold, 12 cases
+# each) two steps over-fit (higher ROC AUC with one in 9 of 12 cases at both sizes, +0.0150 and
+# +0.0164, paired t 2.80 and 3.20) at about half the fit time; at 300 rows 8 of 12 (+0.0040).
+# Fewer steps than MIN_STEPS lost (200 rows, 160 steps against 320: 3 of 12, -0.0217). Regression
+# keeps two: one lost on the smooth targets (concrete, ames; 3 of 8 better at 400 rows).
+# benchmarks/RESULTS.md "Round thirteen".
+TARGET_STEPS, MIN_STEPS, STEPS_PER_ROW, STEPS_PER_ROW_REGRESSION = 4000, 300, 1, 2
 MIN_EPOCHS, MAX_EPOCHS = 5, 400
 # "auto" batch size: a power of two near n / 40 rows in [32, 256] where the step budget is the
 # stopping rule, near n / 20 in [64, 256] where early stopping runs. Twice the batches n / 40
@@ -160,16 +169,20 @@ def auto_batch_size(n_samples: int, early_stopping: bool = False, ensemble: bool
     return int(min(high, max(low, size)))
 
 
-def auto_epochs(n_train: int, batch_size: int, early_stopping: bool) -> int:
+def auto_epochs(n_train: int, batch_size: int, early_stopping: bool, regression: bool = False) -> int:
     """Epochs of about ``TARGET_STEPS`` steps with early stopping, else of
-    ``STEPS_PER_ROW * n_train`` steps (``MIN_STEPS`` to ``TARGET_STEPS``).
+    ``STEPS_PER_ROW * n_train`` steps (``STEPS_PER_ROW_REGRESSION`` in regression;
+    ``MIN_STEPS`` to ``TARGET_STEPS``).
 
     Examples
     --------
-    >>> auto_epochs(455, 32, False), auto_epochs(8000, 128, True), auto_epochs(100_000, 256, True)
-    (61, 63, 10)
+    >>> auto_epochs(455, 32, False), auto_epochs(455, 32, False, regression=True), auto_epochs(100, 32, False)
+    (30, 61, 75)
+    >>> auto_epochs(8000, 128, True), auto_epochs(100_000, 256, True)
+    (63, 10)
     """
-    steps = TARGET_STEPS if early_stopping else min(TARGET_STEPS, max(MIN_STEPS, STEPS_PER_ROW * n_train))
+    per_row = STEPS_PER_ROW_REGRESSION if regression else STEPS_PER_ROW
+    steps = TARGET_STEPS if early_stopping else min(TARGET_STEPS, max(MIN_STEPS, per_row * n_train))
     steps_per_epoch = max(1, math.ceil(n_train / batch_size))
     return int(min(MAX_EPOCHS, max(MIN_EPOCHS, round(steps / steps_per_epoch))))
 
@@ -197,6 +210,7 @@ def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_sp
     ``can_hold_out=False`` (rows streamed from disk) never holds rows out by itself:
     ``early_stopping="auto"`` is then off, and ``True`` monitors the training loss.
     ``patience="auto"`` is :func:`auto_patience` of the training rows and batch size.
+    ``regression``: a regressor's budget (its steps a row, :func:`auto_epochs`).
     ``ensemble``: the network is an ensemble of the built-in network (``regression``: a
     regressor's); it takes the ensemble's batch (:func:`auto_batch_size`) where early stopping
     runs on held-out rows, as :func:`auto_network` gives it the ensemble's rate (and a classifier's
@@ -221,7 +235,7 @@ def resolve(n_samples: int, *, batch_size, epochs, early_stopping, validation_sp
     elif batch_size is None:
         batch_size = n_train
     if epochs == "auto":
-        epochs = auto_epochs(n_train, batch_size, bool(early_stopping))
+        epochs = auto_epochs(n_train, batch_size, bool(early_stopping), regression)
     if patience == "auto":
         patience = auto_patience(n_train, batch_size)
     return Budget(int(batch_size), int(epochs), bool(early_stopping), float(validation_split), int(patience))

@@ -75,8 +75,8 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         ensemble n_samples / 5 in [256, 1024]); None trains on the whole set as one batch.
     epochs : int or "auto", default="auto"
         Epochs per :meth:`fit` call; "auto" sizes the budget to about 4,000
-        gradient steps with early stopping, else two a training row (300 at
-        least); between 5 and 400 epochs.
+        gradient steps with early stopping, else one a training row (300 at
+        least; :class:`KerasRegressor`: two); between 5 and 400 epochs.
     validation_split : float or "auto", default="auto"
         Fraction of the training data held out (stratified) to report ``val_*``
         metrics and to monitor early stopping; ``0.0`` holds out none. "auto":

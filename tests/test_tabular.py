@@ -202,10 +202,17 @@ def test_auto_budget():
     large = resolve(10_000, batch_size="auto", epochs="auto", early_stopping="auto", validation_split="auto")
     assert large.early_stopping and large.validation_split == 0.1 and large.batch_size == 256
     assert large.epochs * np.ceil(9000 / 256) == pytest.approx(4000, rel=0.05)  # a budget in steps
-    # Without early stopping the budget shrinks with the data: two steps a row, 300 at least.
-    assert small.epochs * np.ceil(300 / 32) == pytest.approx(600, rel=0.05)
+    # Without early stopping the budget shrinks with the data: one step a row in classification,
+    # two in regression (RESULTS.md "Round thirteen"), 300 at least.
+    assert small.epochs * np.ceil(300 / 32) == pytest.approx(300, rel=0.05)
+    small_regression = resolve(450, batch_size="auto", epochs="auto", early_stopping="auto",
+                               validation_split="auto", regression=True)
+    assert small_regression.epochs * np.ceil(450 / 32) == pytest.approx(900, rel=0.05)
     mid = resolve(1000, batch_size="auto", epochs="auto", early_stopping=False, validation_split=0.0)
-    assert mid.epochs * np.ceil(1000 / 32) == pytest.approx(2000, rel=0.05)
+    assert mid.epochs * np.ceil(1000 / 32) == pytest.approx(1000, rel=0.05)
+    mid_regression = resolve(1000, batch_size="auto", epochs="auto", early_stopping=False, validation_split=0.0,
+                             regression=True)
+    assert mid_regression.epochs * np.ceil(1000 / 32) == pytest.approx(2000, rel=0.05)
     tiny = resolve(40, batch_size="auto", epochs="auto", early_stopping="auto", validation_split="auto")
     assert tiny.epochs * np.ceil(40 / 32) == pytest.approx(300, rel=0.05)
     huge = resolve(1_000_000, batch_size="auto", epochs="auto", early_stopping="auto", validation_split="auto")
@@ -217,6 +224,16 @@ def test_auto_budget():
     assert (monitored.early_stopping, monitored.validation_split) == (True, 0.0)  # on the training loss
     fixed = resolve(10_000, batch_size=64, epochs=7, early_stopping=False, validation_split=0.2)
     assert (fixed.batch_size, fixed.epochs, fixed.early_stopping, fixed.validation_split) == (64, 7, False, 0.2)
+
+
+def test_small_data_budget_per_task():
+    """Below 500 rows the budget ends the fit: a classifier runs one step a training row, a
+    regressor two (RESULTS.md "Round thirteen": two over-fit classification at 320-480 rows)."""
+    X, y = mixed_frame(n=320)
+    clf = KerasClassifier(random_state=0).fit(X, y)
+    reg = KerasRegressor(random_state=0).fit(X, y.astype(float))
+    assert clf.budget_.batch_size == reg.budget_.batch_size == 32 and not clf.budget_.early_stopping
+    assert (clf.n_iter_, reg.n_iter_) == (32, 64)  # 320 and 640 steps of 10 a pass
 
 
 @pytest.mark.parametrize("n, hidden, embedding", [(499, (128, 128), None), (500, (256, 256), "periodic+scaled")])
