@@ -8,8 +8,8 @@ Where early stopping is off (below ``EARLY_STOPPING_MIN_ROWS`` rows, too few to
 hold out) the budget itself is the stopping rule, and it shrinks with the data:
 ``STEPS_PER_ROW`` steps a training row in classification (``STEPS_PER_ROW_REGRESSION``
 in regression), at least ``MIN_STEPS`` (issue 18: 455 rows ran 4,000 steps, 40x
-sklearn's MLP, for the same ROC AUC; 910 steps give it too, and in classification
-455 steps more).
+sklearn's MLP, for the same ROC AUC; 910 steps gave it too, and 455 do in
+classification).
 With early stopping the budget stays ``TARGET_STEPS``: the held-out loss ends the
 fit, and cutting the budget there cost accuracy (attrition: -0.016 ROC AUC with
 two steps a row). The measurements behind each number are in ``benchmarks/TABULAR.md``

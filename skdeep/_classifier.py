@@ -87,10 +87,10 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         "auto": on from 500 rows when rows are held out (``validation_split``
         "auto" or above 0).
     patience : int or "auto", default=8
-        Epochs without improvement before early stopping (16 for :class:`KerasRegressor`:
+        Epochs without improvement before early stopping (:class:`KerasRegressor` too:
         on the selection data sets classification stopped at the same best epoch, or
-        as good a one, after 8 at about two thirds of the fit time, where regression
-        lost R²; benchmarks/RESULTS.md "Round seven"). "auto": epochs of about 192
+        as good a one, after 8 at about two thirds of the fit time; benchmarks/RESULTS.md
+        "Round seven", "Round twelve"). "auto": epochs of about 192
         gradient steps, between 8 and 16 (``budget_.patience`` says how many).
     finish_on_all_rows : float, default=0.0
         After early stopping has restored the best weights, train this fraction of
