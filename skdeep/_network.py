@@ -76,11 +76,11 @@ def build_mlp(
         x = tabular(x)
     linear_input = x
     if numeric_embedding in PERIODIC and tabular is not None and len(features.numeric_):
-        from ._layers import PeriodicEmbedding
+        from ._layers import PERIODIC_SIGMA, PeriodicEmbedding
 
-        scale = {} if frequency_scale is None else {"frequency_scale": frequency_scale}
         x = PeriodicEmbedding(len(features.numeric_), keep_scaled=PERIODIC[numeric_embedding],
-                              name="periodic_embedding", dtype=dtype, **scale)(x)
+                              frequency_scale=PERIODIC_SIGMA if frequency_scale is None else frequency_scale,
+                              name="periodic_embedding", dtype=dtype)(x)
     if n_ensemble > 1:
         from ._layers import EnsembleInput
 

@@ -609,3 +609,11 @@ def test_safe_save_and_load_of_a_mixed_frame_model(tmp_path):
     skdeep.save(clf, path)
     again = skdeep.load(path)  # skdeep's own layers and types load without trusting anything
     np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X), rtol=1e-6)
+    # The regressor's default from 500 rows: four members over a periodic embedding whose
+    # config carries its frequency spread (0.5); the loaded network predicts the same.
+    X, _ = mixed_frame(n=600)
+    reg = KerasRegressor(epochs=1, random_state=0).fit(X, X["size"].fillna(0.0))
+    skdeep.save(reg, tmp_path / "reg.skdeep")
+    loaded = skdeep.load(tmp_path / "reg.skdeep")
+    assert loaded.model_.get_layer("periodic_embedding").frequency_scale == 0.5 and loaded.n_ensemble_ == 4
+    np.testing.assert_allclose(loaded.predict(X), reg.predict(X), rtol=1e-6)
