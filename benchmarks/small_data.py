@@ -34,6 +34,7 @@ Usage::
     python benchmarks/small_data.py --rows 400 --variants early-stopping-below  # early stopping below 500?
     python benchmarks/small_data.py --rows 1000 --variants mid-ensemble  # the ensemble at 1,000 rows
     python benchmarks/small_data.py --rows 500 --variants regression-below --seeds 0 1 2 3  # early stopping below 500?
+    python benchmarks/small_data.py --rows 1000000 --variants classifier-ensemble  # the regressor's ensemble choices
 """
 
 from __future__ import annotations
@@ -152,6 +153,14 @@ REGRESSION_BELOW_VARIANTS = {
 # and the ensemble with patience 8 (about two thirds of its time; RESULTS.md "Round twelve").
 REGRESSION_ENSEMBLE_VARIANTS = {"one network": {"n_ensemble": 1}, "ensemble (auto)": {"n_ensemble": "auto"},
                                 "ensemble, patience 8": {"n_ensemble": "auto", "patience": 8}}
+# Classification where its ensemble runs (RESULTS.md "Round fourteen"): the regressor's ensemble choices
+# tried in the classifier, one at a time: embedding frequencies of spread 0.3 or 0.5 ("frequency_scale",
+# set for the run), (256, 256) members, batches of about n / 10 rows ("regression_batch": the regressor's
+# ensemble's, a power of two in [128, 512], for the fold's training rows less the held-out tenth).
+CLASSIFIER_ENSEMBLE_VARIANTS = {"ensemble (auto)": {}, "spread 0.3": {"frequency_scale": 0.3},
+                                "spread 0.5": {"frequency_scale": 0.5},
+                                "members (256, 256)": {"hidden_layer_sizes": (256, 256)},
+                                "batch about n / 10": {"regression_batch": True}}
 VARIANT_SETS = {"network": VARIANTS, "batch": BATCH_VARIANTS, "large-batch": LARGE_BATCH_VARIANTS,
                 "patience": PATIENCE_VARIANTS, "regression-budget": REGRESSION_BUDGET_VARIANTS,
                 "finish": FINISH_VARIANTS, "dropout": DROPOUT_VARIANTS, "linear-skip": LINEAR_SKIP_VARIANTS,
@@ -161,14 +170,16 @@ VARIANT_SETS = {"network": VARIANTS, "batch": BATCH_VARIANTS, "large-batch": LAR
                 "small-ensemble": SMALL_ENSEMBLE_VARIANTS, "regression-ensemble": REGRESSION_ENSEMBLE_VARIANTS,
                 "small-budget": SMALL_BUDGET_VARIANTS, "small-dropout": SMALL_DROPOUT_VARIANTS,
                 "small-above": SMALL_ABOVE_VARIANTS, "early-stopping-below": EARLY_STOPPING_BELOW_VARIANTS,
-                "mid-ensemble": MID_ENSEMBLE_VARIANTS, "regression-below": REGRESSION_BELOW_VARIANTS}
+                "mid-ensemble": MID_ENSEMBLE_VARIANTS, "regression-below": REGRESSION_BELOW_VARIANTS,
+                "classifier-ensemble": CLASSIFIER_ENSEMBLE_VARIANTS}
 # Variant sets that concern one task only.
 VARIANT_TASK = {"regression-budget": "regression", "regression-patience": "regression",
                 "classifier-patience": "classification", "label-smoothing": "classification",
                 "ensemble": "classification", "small-ensemble": "classification",
                 "regression-ensemble": "regression", "small-dropout": "classification",
                 "small-above": "classification", "early-stopping-below": "classification",
-                "mid-ensemble": "classification", "regression-below": "regression"}
+                "mid-ensemble": "classification", "regression-below": "regression",
+                "classifier-ensemble": "classification"}
 FULL = next(iter(VARIANTS))
 
 
@@ -196,10 +207,21 @@ def run(rows: int, seeds=(0, 1), variants=VARIANTS, min_rows: int = 0, task: str
                     n_train = len(Xs) - len(Xs) // 5
                     steps = max(_budget.MIN_STEPS, params.pop("steps_per_row") * n_train)
                     params["epochs"] = round(steps / np.ceil(n_train / _budget.auto_batch_size(n_train)))
+                if params.pop("regression_batch", False):  # the regressor's ensemble batch for the rows trained on
+                    n_train = len(Xs) - len(Xs) // 5
+                    n_fit = n_train - int(np.ceil(n_train * _budget.AUTO_VALIDATION_SPLIT))
+                    params["batch_size"] = _budget.auto_batch_size(n_fit, True, True, regression=True)
+                scale = params.pop("frequency_scale", None)
                 est = (KerasClassifier if classify else KerasRegressor)(random_state=0, **params)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    r = cross_validate(est, Xs, ys, cv=cv, scoring=MAIN_METRIC[kind])
+                default_scale = _budget.frequency_scale
+                if scale is not None:  # the embedding's spread is no estimator parameter: set it for this run
+                    _budget.frequency_scale = lambda *args: scale
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        r = cross_validate(est, Xs, ys, cv=cv, scoring=MAIN_METRIC[kind])
+                finally:
+                    _budget.frequency_scale = default_scale
                 results[f"{name}|{seed}|{variant}"] = [float(np.mean(r["test_score"])), float(np.median(r["fit_time"]))]
                 print(name, seed, variant, *np.round(results[f"{name}|{seed}|{variant}"], 4), flush=True)
     return results
