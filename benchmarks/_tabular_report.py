@@ -231,6 +231,10 @@ def selection_table(path) -> list[str]:
              "|---|" + "---|" * len(data["columns"])]
     for name, values in data["rows"]:
         lines.append(f"| {name} | " + " | ".join("–" if v is None else f"{v:.4f}" for v in values) + " |")
+    if "later_rows" in data:  # the defaults chosen since, one row per choice, with their evidence
+        lines += ["", data["later_note"], "", "| " + " | ".join(data["later_columns"]) + " |",
+                  "|" + "---|" * len(data["later_columns"])]
+        lines += ["| " + " | ".join(row) + " |" for row in data["later_rows"]]
     return lines + [""]
 
 
