@@ -77,7 +77,8 @@ def duplicates() -> None:
 
     for source in [f"t:{n}" for n in tabular.DATASETS] + [f"f:{n}" for n in fresh_data.DATASETS]:
         X, y, task = _load(source)
-        line = f"{source:22s} {task:15s} rows {len(X):6d}  rows with an exact twin {X.duplicated(keep=False).mean():.2f}"
+        twins = X.duplicated(keep=False).mean()
+        line = f"{source:22s} {task:15s} rows {len(X):6d}  rows with an exact twin {twins:.2f}"
         if task == "classification":  # how often two rows with the same features share the label, against chance
             y = (y == np.unique(y)[-1]).astype(int)
             group = np.unique(_row_keys(X), return_inverse=True)[1]
