@@ -15,8 +15,10 @@ lies behind each, 5-fold CV (stratified, ``random_state=0``), ROC AUC:
     the selection half's data sets with repeated rows (where a default may be chosen)
     and on fresh ones (to see what it would do there).
 ``voteincome``
-    HistGB on all columns, on age alone and without age, and the network with and
-    without early stopping (the epochs it ran and its held-out loss in the first fold).
+    HistGB on all columns, on age alone and without age, the network with and
+    without early stopping (the epochs it ran and its held-out loss in the first
+    fold), and the six contenders of ``compare`` on folds that keep identical rows
+    together (``GroupKFold`` with the rows' hashes as groups).
 ``resume``
     CatBoost with and without its feature combinations (``max_ctr_complexity=1``), and
     the network with out-of-fold target encodings of the categorical columns added
@@ -145,6 +147,16 @@ def voteincome() -> None:
                 runs.append(f"{len(model.history_['loss'])} epochs of batch {model.budget_.batch_size}"
                             + (f", held-out loss {val[0]:.3f} -> {min(val):.3f}" if val else ""))
         print(f"{name}: {np.mean(scores):.4f}", "; ".join(runs[:1]), flush=True)
+    # The six contenders on folds that keep identical rows together (docs/compare.md): new rows only.
+    from sklearn.model_selection import GroupKFold
+
+    from skdeep.compare import compare
+
+    X, y, _ = _load("f:voteincome")
+    table = compare(X, y, models=["network", "catboost", "lightgbm", "xgboost", "histgb", "linear"],
+                    cv=GroupKFold(5), groups=_row_keys(X), task="classification", scoring="roc_auc")
+    print("identical rows kept in one fold (GroupKFold(5)):")
+    print(table[["roc_auc_mean", "difference", "p_value", "verdict"]].round(4).to_string())
 
 
 def resume() -> None:
