@@ -20,10 +20,11 @@ lies behind each, 5-fold CV (stratified, ``random_state=0``), ROC AUC:
     fold), and the six contenders of ``compare`` on folds that keep identical rows
     together (``GroupKFold`` with the rows' hashes as groups).
 ``resume``
-    CatBoost with and without its feature combinations (``max_ctr_complexity=1``), and
-    the network with out-of-fold target encodings of the categorical columns added
-    (scikit-learn's ``TargetEncoder``), trained longer without early stopping, and with
-    the default patience doubled.
+    How many combinations the job ad's columns take; CatBoost with and without its
+    feature combinations (``max_ctr_complexity=1``), and the network with out-of-fold
+    target encodings of the categorical columns added (scikit-learn's
+    ``TargetEncoder``), trained longer without early stopping, and with the default
+    patience doubled.
 
 Usage::
 
@@ -45,6 +46,9 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 BLEND_WEIGHTS = (0, 1, 3, 10, 30)
+# resume's columns that describe the job ad rather than the applicant.
+RESUME_AD_COLUMNS = ["city", "minimum", "equal", "wanted", "requirements", "reqexp", "reqcomm", "reqeduc",
+                     "reqcomp", "reqorg", "industry"]
 
 
 def _load(source: str):
@@ -171,6 +175,9 @@ def resume() -> None:
     X, y, task = _load("f:resume")
     y = (y == np.unique(y)[-1]).astype(int)
     text = [c for c in X.columns if X[c].dtype == object]
+    ads = X.groupby(RESUME_AD_COLUMNS).size()
+    print(f"the {len(RESUME_AD_COLUMNS)} columns of the job ad: {len(ads)} combinations, "
+          f"rows per combination: median {ads.median():.0f}, mean {ads.mean():.1f}", flush=True)
 
     def encoded():
         te = ColumnTransformer([("te", TargetEncoder(random_state=0), text)], remainder="passthrough",
