@@ -6,7 +6,8 @@ lies behind each, 5-fold CV (stratified, ``random_state=0``), ROC AUC:
 
 ``duplicates``
     The share of rows whose feature values repeat exactly elsewhere in the data set,
-    for every data set of ``tabular.py`` and ``fresh_data.py``.
+    for every data set of ``tabular.py`` and ``fresh_data.py``, and in classification
+    how often two such twins share the label, against two rows drawn at random.
 ``exact-match``
     The remedy tried: the network's out-of-fold prediction blended with the mean
     target of the training rows whose features match the test row exactly,
@@ -91,7 +92,8 @@ def duplicates() -> None:
             ones, n = np.bincount(group, weights=y), np.bincount(group)
             pairs, same = (n * (n - 1)).sum(), (ones * (ones - 1) + (n - ones) * (n - ones - 1)).sum()
             p = y.mean()
-            line += f"; twins share the label {same / max(pairs, 1):.2f} (chance {p * p + (1 - p) * (1 - p):.2f})"
+            shared = f"{same / pairs:.2f}" if pairs else "-"
+            line += f"; twins share the label {shared} (chance {p * p + (1 - p) * (1 - p):.2f})"
         print(line)
 
 
