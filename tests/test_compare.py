@@ -15,6 +15,7 @@ from sklearn.dummy import DummyClassifier, DummyRegressor  # noqa: E402
 from sklearn.ensemble import RandomForestClassifier  # noqa: E402
 from sklearn.linear_model import LogisticRegression, Ridge  # noqa: E402
 from sklearn.model_selection import GroupKFold, KFold  # noqa: E402
+from sklearn.neighbors import KNeighborsClassifier  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
@@ -22,6 +23,7 @@ from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 from skdeep.compare import _baselines as baselines  # noqa: E402
 from skdeep import compare as compare_module  # noqa: E402
 from skdeep.compare import compare, default_models, installed_libraries, plot_comparison  # noqa: E402
+from skdeep.compare._crossval import plan_comparison  # noqa: E402
 
 BOOSTING = {"lightgbm": "LightGBM", "xgboost": "XGBoost", "catboost": "CatBoost"}
 
@@ -180,6 +182,30 @@ def test_groups_and_parallel_jobs_give_same_results():
         parallel = compare(X, y, models, cv=GroupKFold(3), groups=groups, n_jobs=2)
     score_cols = [c for c in serial.columns if "time" not in c]
     pd.testing.assert_frame_equal(serial[score_cols], parallel[score_cols])
+
+
+@pytest.mark.parametrize("n_repeats", [1, 2])
+def test_integer_cv_with_groups_keeps_each_group_in_one_fold(n_repeats):
+    # Each group's rows are copies, its label random: a nearest neighbour recalls a label when a copy
+    # is in the training folds (random folds) and can only guess when none is (grouped folds).
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(100), 3)
+    X = np.c_[groups, groups % 7].astype(float)
+    y = rng.integers(0, 2, 100)[groups]
+    models = {"1-nn": KNeighborsClassifier(n_neighbors=1), "dummy": DummyClassifier()}
+    grouped = compare(X, y, models, cv=4, groups=groups, n_repeats=n_repeats, scoring="accuracy")
+    plain = compare(X, y, models, cv=4, n_repeats=n_repeats, scoring="accuracy")
+    assert grouped.attrs["grouped"] and not plain.attrs["grouped"]
+    assert grouped.attrs["n_splits"] == plain.attrs["n_splits"] == 4 * n_repeats
+    assert plain.loc["1-nn", "accuracy_mean"] > 0.95  # a copy in the training folds: recalled
+    assert grouped.loc["1-nn", "accuracy_mean"] < 0.8  # about 0.5: a neighbouring group's random label
+
+    plan = plan_comparison(X, y, models, cv=4, groups=groups, n_repeats=n_repeats)
+    assert all(not set(groups[train]) & set(groups[test]) for train, test in plan.splits)
+    partitions = {tuple(sorted(set(groups[test]))) for _, test in plan.splits}
+    assert len(partitions) == 4 * n_repeats  # each repetition its own shuffle of the groups
+    regression = plan_comparison(X, X[:, 0] + y, {"dummy": DummyRegressor()}, cv=4, groups=groups, task="regression")
+    assert all(not set(groups[train]) & set(groups[test]) for train, test in regression.splits)
 
 
 def test_plot_comparison():

@@ -89,8 +89,13 @@ def compare(
         ``"auto"`` uses :func:`sklearn.utils.multiclass.type_of_target`, except
         that whole numbers with more than 20 distinct values (a wage, a count)
         are regressed, with a warning, as the command line does.
-    groups : array-like, optional
-        Group labels for group-aware splitters such as ``GroupKFold``.
+    groups : array-like of shape (n_samples,), optional
+        Group labels (a customer, a patient, a job ad): with an integer
+        ``cv`` every group's rows stay in one fold, the groups shuffled
+        (``StratifiedGroupKFold`` for classification, ``GroupKFold`` for
+        regression; each of ``n_repeats`` with its own shuffle), so the scores
+        are those of groups the models have not seen.  Also passed to any
+        group-aware splitter given as ``cv``.
     sort_by : str, optional
         Score to sort by; defaults to the first one.
     n_repeats : int, default=1
@@ -119,7 +124,8 @@ def compare(
         over the folds), ``p_value`` (two-sided) and ``verdict``
         (``"better"``, ``"worse"`` or ``"no significant difference"`` at
         ``alpha``; ``"reference"`` for the reference itself). ``df.attrs``
-        also holds ``reference``, ``alpha``, ``n_repeats`` and ``libraries``
+        also holds ``reference``, ``alpha``, ``n_repeats``, ``grouped``
+        (whether ``groups`` were given) and ``libraries``
         (the boosting libraries found, with their versions).
 
     Examples

@@ -20,13 +20,16 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.model_selection import (
+    GroupKFold,
     KFold,
     RepeatedKFold,
     RepeatedStratifiedKFold,
+    StratifiedGroupKFold,
     StratifiedKFold,
     check_cv,
     cross_validate,
 )
+from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 
 from .. import _columns as C
@@ -132,6 +135,8 @@ def _folds(X: Any, y: Any, groups: Any, cv: Any, task: str, target_type: str,
     stratify = task == "classification" and target_type in _CLASSIFICATION_TARGETS
     if not isinstance(n_repeats, numbers.Integral) or isinstance(n_repeats, bool) or n_repeats < 1:
         raise ValueError(f"n_repeats must be a positive integer; got {n_repeats!r}.")
+    if (cv is None or isinstance(cv, numbers.Integral)) and groups is not None:
+        return _group_folds(X, y, groups, 5 if cv is None else int(cv), stratify, random_state, int(n_repeats))
     if cv is None or isinstance(cv, numbers.Integral):
         n_splits = 5 if cv is None else int(cv)
         if n_repeats > 1:
@@ -146,6 +151,24 @@ def _folds(X: Any, y: Any, groups: Any, cv: Any, task: str, target_type: str,
     else:
         splitter = check_cv(cv, y, classifier=stratify)
     return list(splitter.split(X, y, groups))
+
+
+def _group_folds(X: Any, y: Any, groups: Any, n_splits: int, stratify: bool, random_state: Any,
+                 n_repeats: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """An integer ``cv`` with ``groups``: every group's rows in one fold, the groups shuffled.
+
+    ``StratifiedGroupKFold`` for classification, ``GroupKFold`` for regression; each
+    repetition shuffles the groups with its own seed, drawn from ``random_state``
+    (as ``RepeatedKFold`` draws its shuffles).
+    """
+    cls = StratifiedGroupKFold if stratify else GroupKFold
+    if n_repeats == 1 and not isinstance(random_state, np.random.RandomState):
+        seeds = [random_state]
+    else:
+        rng = check_random_state(random_state)
+        seeds = list(rng.randint(np.iinfo(np.int32).max, size=n_repeats))
+    return [split for seed in seeds
+            for split in cls(n_splits=n_splits, shuffle=True, random_state=seed).split(X, y, groups)]
 
 
 @dataclass(frozen=True)
@@ -233,6 +256,7 @@ def ranked_table(plan: Plan, results: Mapping[str, Mapping[str, Any]],
         "fold_times": fold_times,
         "preprocessing": {name: describe_preprocessing(plan.models[name]) for name in results},
         "n_repeats": plan.n_repeats,
+        "grouped": plan.groups is not None,
         "reference": plan.reference,
         "alpha": plan.alpha,
         "test": "corrected resampled t-test (Nadeau and Bengio, 2003), two-sided",

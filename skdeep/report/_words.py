@@ -17,12 +17,15 @@ _INSTALL = 'pip install "skdeep[boosting]"'
 
 
 def cv_text(results: Any) -> str:
-    """``"5-fold cross-validation"``, or ``"5-fold cross-validation repeated 3 times (15 fits per model)"``."""
+    """``"5-fold cross-validation"``, or ``"5-fold cross-validation repeated 3 times (15 fits per model)"``;
+    ``"... by group"`` when each group's rows stayed in one fold."""
     n_splits = int(results.attrs.get("n_splits", 0))
     repeats = int(results.attrs.get("n_repeats", 1) or 1)
+    kind = "cross-validation by group (each group's rows in one fold)" if results.attrs.get("grouped") \
+        else "cross-validation"
     if repeats == 1:
-        return f"{n_splits}-fold cross-validation"
-    return f"{n_splits // repeats}-fold cross-validation repeated {repeats} times ({n_splits} fits per model)"
+        return f"{n_splits}-fold {kind}"
+    return f"{n_splits // repeats}-fold {kind} repeated {repeats} times ({n_splits} fits per model)"
 
 
 def libraries_text(libraries: dict[str, str | None]) -> str:
