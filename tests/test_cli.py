@@ -311,3 +311,55 @@ def test_python_dash_m():
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 2
     assert "unknown dataset 'nope'" in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def grouped_csv(tmp_path_factory):
+    """Thirty groups of four rows (a job ad's four resumes, say) with a group-level effect."""
+    rng = np.random.default_rng(1)
+    ads = np.repeat(np.arange(30), 4)
+    frame = pd.DataFrame({"a": rng.normal(size=120), "kind": rng.choice(["x", "y"], 120),
+                          "ad": [f"ad{i}" for i in ads]})
+    frame["label"] = (frame["a"] + rng.normal(size=30)[ads] > 0).astype(int)
+    path = tmp_path_factory.mktemp("groups") / "grouped.csv"
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+def test_groups_column_keeps_each_group_in_one_fold(capsys, grouped_csv):
+    data = load_dataset(grouped_csv, target="label", groups="ad")
+    assert list(data.X.columns) == ["a", "kind"]  # the group ids are no feature
+    assert data.groups_name == "ad" and len(np.unique(data.groups)) == 30
+
+    code, out, _ = run(capsys, "compare", "--dataset", grouped_csv, "--target", "label", "--groups", "ad",
+                       "--models", "linear,histgb", "--cv", "3", "--repeats", "2", "--format", "json", "-q")
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["groups"] == "ad" and payload["n_splits"] == 6 and payload["n_repeats"] == 2
+
+    code, out, _ = run(capsys, "compare", "--dataset", grouped_csv, "--target", "label", "--groups", "ad",
+                       "--models", "linear", "--cv", "3", "-q")
+    assert code == 0 and "grouped.csv: 120 rows, 2 features" in out
+    assert "3-fold cross-validation by group (each group's rows in one fold)" in out
+
+    # The explanations' held-out rows are whole groups too.
+    from skdeep.report._explained import train_test
+
+    X_train, X_test, y_train, y_test = train_test(data, Settings(test_size=0.2))
+    train_ads, test_ads = set(data.groups[X_train.index]), set(data.groups[X_test.index])
+    assert not train_ads & test_ads and len(test_ads) == 6 and len(X_test) == 24
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--groups", "nope"], "--groups column 'nope' is not in"),
+    (["--groups", "label"], "is the target"),
+    (["--groups", "ad", "--cv", "31"], "more folds than the 30 groups of --groups ad"),
+])
+def test_groups_usage_errors(capsys, grouped_csv, argv, message):
+    code, out, err = run(capsys, "compare", "--dataset", grouped_csv, "--target", "label", *argv)
+    assert code == 2 and message in err and out == ""
+
+
+def test_groups_refused_for_a_bundled_dataset(capsys):
+    code, _, err = run(capsys, "compare", "--dataset", "iris", "--groups", "species")
+    assert code == 2 and "--groups is only for CSV files" in err

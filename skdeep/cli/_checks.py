@@ -37,6 +37,9 @@ def check_folds(dataset, settings: Settings, *, what: str = "--cv") -> None:
         largest = int(np.bincount(dataset.y).max())
         if settings.cv > largest:
             raise UsageError(f"{what} {settings.cv} is more folds than the {largest} rows of the largest class.")
+    if dataset.groups is not None and settings.cv > len(np.unique(dataset.groups)):
+        raise UsageError(f"{what} {settings.cv} is more folds than the {len(np.unique(dataset.groups))} groups "
+                         f"of --groups {dataset.groups_name}.")
 
 
 def check_split(dataset, settings: Settings) -> None:
@@ -44,6 +47,14 @@ def check_split(dataset, settings: Settings) -> None:
     n_test = int(round(settings.test_size * n))
     if n_test < 1 or n - n_test < 2:
         raise UsageError(f"--test-size {settings.test_size} leaves no rows to test or train on ({n} rows).")
+    if dataset.groups is not None:
+        import numpy as np
+
+        n_groups = len(np.unique(dataset.groups))
+        n_test = int(np.ceil(settings.test_size * n_groups))
+        if n_groups - n_test < 1:
+            raise UsageError(f"--test-size {settings.test_size} leaves no group to train on ({n_groups} groups "
+                             f"of --groups {dataset.groups_name}).")
 
 
 def say_missing_libraries(settings: Settings) -> None:

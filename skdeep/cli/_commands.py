@@ -42,6 +42,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             "primary_metric": results.attrs.get("primary_metric"),
             "n_splits": results.attrs.get("n_splits"),
             "n_repeats": results.attrs.get("n_repeats"),
+            "groups": dataset.groups_name,
             "reference": results.attrs.get("reference"),
             "alpha": results.attrs.get("alpha"),
             "test": results.attrs.get("test"),
@@ -107,7 +108,7 @@ def _note(args: argparse.Namespace, message: str) -> None:
 
 def _load(args: argparse.Namespace):
     dataset = load_dataset(args.dataset, target=args.target, task=args.task,
-                           categorical=args.categorical, sep=args.sep)
+                           categorical=args.categorical, sep=args.sep, groups=args.groups)
     for note in dataset.notes:
         _note(args, note)
     _checks.check_finite_cells(dataset)

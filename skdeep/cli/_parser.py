@@ -95,6 +95,9 @@ def _data_options() -> argparse.ArgumentParser:
                    help="non-numeric CSV columns: 'native' (default) gives each model the encoding it "
                         "needs; 'onehot' one-hot encodes them for every model; 'error' stops")
     g.add_argument("--sep", default=None, help="CSV separator (default ',', tab for .tsv)")
+    g.add_argument("--groups", metavar="COLUMN",
+                   help="a CSV column of group ids (a customer, a patient): each group's rows stay in one fold "
+                        "and on one side of the explanations' split; not a feature")
     g = p.add_argument_group("general")
     g.add_argument("--random-state", type=int, default=DEFAULTS.random_state, metavar="INT",
                    help=f"seed for the folds, splits and models (default {DEFAULTS.random_state})")

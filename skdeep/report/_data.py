@@ -64,6 +64,11 @@ class Dataset:
         The non-numeric (categorical) columns.
     notes : list of str
         Things worth telling the user (rows dropped, task inferred...).
+    groups : numpy.ndarray or None
+        The group of each row (``--groups COLUMN``), which keeps a group's rows
+        together in one fold and on one side of a split; None: rows independent.
+    groups_name : str or None
+        The column the groups came from.
     """
 
     name: str
@@ -76,6 +81,8 @@ class Dataset:
     categorical: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     source: str = ""
+    groups: np.ndarray | None = None
+    groups_name: str | None = None
 
     @property
     def n_classes(self) -> int:
@@ -108,6 +115,7 @@ def load_dataset(
     task: str = "auto",
     categorical: str = "native",
     sep: str | None = None,
+    groups: str | None = None,
 ) -> Dataset:
     """Load a bundled scikit-learn dataset by name, or a CSV file.
 
@@ -130,6 +138,9 @@ def load_dataset(
         ``"error"`` refuses them.
     sep : str, optional
         CSV separator; by default ``,`` (``\\t`` for ``.tsv``).
+    groups : str, optional
+        A CSV column of group ids (a customer, a patient): not a feature, it
+        keeps each group's rows in one fold and on one side of a split.
 
     Raises
     ------
@@ -141,10 +152,11 @@ def load_dataset(
     if categorical not in CATEGORICAL:
         raise DatasetError(f"--categorical must be one of {', '.join(CATEGORICAL)}; got {categorical!r}.")
     if spec in BUNDLED:
-        if target is not None:
-            raise DatasetError(
-                f"--target is only for CSV files; the bundled dataset {spec!r} has its own target."
-            )
+        for option, value in (("--target", target), ("--groups", groups)):
+            if value is not None:
+                raise DatasetError(
+                    f"{option} is only for CSV files; the bundled dataset {spec!r} has its own target "
+                    "and independent rows.")
         return _load_bundled(spec, task)
     if not is_csv(spec):
         import difflib
@@ -155,7 +167,7 @@ def load_dataset(
             f"unknown dataset {spec!r}.{hint} Choose one of {', '.join(BUNDLED)} "
             "(bundled with scikit-learn), or give the path of a CSV file with --target COLUMN."
         )
-    return _load_csv(spec, target, task, categorical, sep)
+    return _load_csv(spec, target, task, categorical, sep, groups)
 
 
 def _load_bundled(name: str, task: str) -> Dataset:
@@ -175,7 +187,8 @@ def _load_bundled(name: str, task: str) -> Dataset:
     return Dataset(name, X, y.astype(np.float64), own_task, "target", source="scikit-learn")
 
 
-def _load_csv(path: str, target: str | None, task: str, categorical: str, sep: str | None) -> Dataset:
+def _load_csv(path: str, target: str | None, task: str, categorical: str, sep: str | None,
+              groups: str | None = None) -> Dataset:
     frame = _read_csv(path, target, sep)
     notes: list[str] = []
     missing = frame[target].isna()
@@ -184,7 +197,8 @@ def _load_csv(path: str, target: str | None, task: str, categorical: str, sep: s
     if missing.any():
         notes.append(f"dropped {int(missing.sum())} rows with no {target!r} value")
         frame = frame.loc[~missing]
-    X = frame.drop(columns=[target])
+    group_ids = _group_ids(frame, groups, target, path)
+    X = frame.drop(columns=[target] if groups is None else [target, groups])
     if X.shape[1] == 0:
         raise DatasetError(f"{path} has no feature columns besides the target {target!r}.")
     task, inferred = _infer_task(frame[target], task)
@@ -199,7 +213,22 @@ def _load_csv(path: str, target: str | None, task: str, categorical: str, sep: s
     else:
         preprocessor = _onehot_preprocessor(X, text, notes)
     return Dataset(os.path.basename(path), X.reset_index(drop=True), y, task, target, class_names,
-                   preprocessor, text, notes, source=os.path.abspath(path))
+                   preprocessor, text, notes, source=os.path.abspath(path), groups=group_ids, groups_name=groups)
+
+
+def _group_ids(frame: pd.DataFrame, groups: str | None, target: str, path: str) -> np.ndarray | None:
+    """The ``--groups`` column's values (one id per row), or a DatasetError saying what is wrong."""
+    if groups is None:
+        return None
+    if groups not in frame.columns:
+        raise DatasetError(f"--groups column {groups!r} is not in {path}.")
+    if groups == target:
+        raise DatasetError(f"--groups {groups!r} is the target; name the column of group ids.")
+    ids = frame[groups]
+    if ids.isna().any():
+        raise DatasetError(f"--groups column {groups!r} has {int(ids.isna().sum())} empty cells; "
+                           "every row needs a group.")
+    return ids.astype(str).to_numpy()
 
 
 def _read_csv(path: str, target: str | None, sep: str | None) -> pd.DataFrame:

@@ -54,9 +54,19 @@ class Explained:
 
 
 def train_test(dataset: Dataset, settings: Settings):
-    """A held-out split, stratified for classification when every class allows it."""
+    """A held-out split, stratified for classification when every class allows it.
+
+    With groups (``--groups``), whole groups go to one side (``GroupShuffleSplit``:
+    ``test_size`` is then a share of the groups).
+    """
     from .._splits import stratified_split
 
+    if dataset.groups is not None:
+        from sklearn.model_selection import GroupShuffleSplit
+
+        split = GroupShuffleSplit(n_splits=1, test_size=settings.test_size, random_state=settings.random_state)
+        train, test = next(split.split(dataset.X, dataset.y, dataset.groups))
+        return dataset.X.iloc[train], dataset.X.iloc[test], dataset.y[train], dataset.y[test]
     return stratified_split(dataset.X, dataset.y, test_size=settings.test_size,
                             random_state=settings.random_state,
                             stratify=dataset.y if dataset.task == "classification" else None)

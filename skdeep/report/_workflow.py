@@ -67,7 +67,7 @@ def run_compare(dataset: Dataset, settings: Settings, progress: Progress | None 
     progress = progress or NoProgress()
     plan = plan_comparison(dataset.X, dataset.y, build_models(dataset, settings), cv=settings.cv,
                            scoring=settings.scoring, random_state=settings.random_state, task=dataset.task,
-                           n_repeats=settings.n_repeats)
+                           groups=dataset.groups, n_repeats=settings.n_repeats)
     results = {}
     for name, est in plan.models.items():
         progress.start(f"cross-validating {name}")
