@@ -162,11 +162,8 @@ def _group_folds(X: Any, y: Any, groups: Any, n_splits: int, stratify: bool, ran
     (as ``RepeatedKFold`` draws its shuffles).
     """
     cls = StratifiedGroupKFold if stratify else GroupKFold
-    if n_repeats == 1 and not isinstance(random_state, np.random.RandomState):
-        seeds = [random_state]
-    else:
-        rng = check_random_state(random_state)
-        seeds = list(rng.randint(np.iinfo(np.int32).max, size=n_repeats))
+    seeds = [random_state] if n_repeats == 1 else \
+        check_random_state(random_state).randint(np.iinfo(np.int32).max, size=n_repeats)
     return [split for seed in seeds
             for split in cls(n_splits=n_splits, shuffle=True, random_state=seed).split(X, y, groups)]
 
