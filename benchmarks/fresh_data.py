@@ -53,6 +53,23 @@ DATASETS = {
     "voteincome": ("stevedata", "voteincome", "vote", "classification", ["year"], None, None),
     "anes_vote84": ("stevedata", "anes_vote84", "vote", "classification", ["uid"], None, None),
     "thornton_hiv": ("causaldata", "thornton_hiv", "got", "classification", [], None, None),
+    # Added 2026-12-05 (eighth session): fourteen more classification sets, targets and dropped columns
+    # (ids, leaks: a later outcome, survival time, cause of death, a sampling weight) written down
+    # from the columns' names and the data sets' documentation before any was run.
+    "healthinsurance": ("AER", "HealthInsurance", "insurance", "classification", [], 5_000, None),
+    "spam7": ("DAAG", "spam7", "yesno", "classification", [], None, None),
+    "kosteckidillon": ("carData", "KosteckiDillon", "headache", "classification", ["id"], None, None),
+    "k401ksubs": ("wooldridge", "k401ksubs", "e401k", "classification", ["p401k"], 5_000, None),
+    "nasscds": ("DAAG", "nassCDS", "dead", "classification", ["caseid", "weight", "injSeverity"], 5_000, None),
+    "flchain": ("survival", "flchain", "death", "classification", ["futime", "chapter"], None, None),
+    "oj": ("ISLR", "OJ", "Purchase", "classification", [], None, None),
+    "cells": ("modeldata", "cells", "class", "classification", ["case"], None, None),
+    "email": ("openintro", "email", "spam", "classification", ["time"], None, None),
+    "lending_club": ("modeldata", "lending_club", "Class", "classification", [], 5_000, None),
+    "contraception": ("mlmRev", "Contraception", "use", "classification", ["woman"], None, None),
+    "guimmun": ("mlmRev", "guImmun", "immun", "classification", ["kid", "mom"], None, None),
+    "gunnels": ("Stat2Data", "Gunnels", "Gunnel", "classification", [], None, None),
+    "headinjury": ("DAAG", "headInjury", "clinically.important.brain.injury", "classification", [], None, None),
     "males": ("Ecdat", "Males", "wage", "regression", ["nr"], None, None),
     "cps1988": ("AER", "CPS1988", "wage", "regression", [], 10_000, None),
     "psid7682": ("AER", "PSID7682", "wage", "regression", ["id"], None, None),
