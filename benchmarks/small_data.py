@@ -36,6 +36,7 @@ Usage::
     python benchmarks/small_data.py --rows 500 --variants regression-below --seeds 0 1 2 3  # early stopping below 500?
     python benchmarks/small_data.py --rows 1000000 --variants classifier-ensemble  # the regressor's ensemble choices
     python benchmarks/small_data.py --rows 1000000 --variants classifier-stop  # stop on the unsmoothed loss
+    python benchmarks/small_data.py --rows 1000000 --variants classifier-input  # integers as categories; quantiles
 """
 
 from __future__ import annotations
@@ -165,6 +166,14 @@ CLASSIFIER_ENSEMBLE_VARIANTS = {"ensemble (auto)": {}, "spread 0.3": {"frequency
 # Classification: early stopping on the held-out cross-entropy without label smoothing (a metric
 # added for the run, EarlyStopping pointed at it) instead of the smoothed training loss.
 CLASSIFIER_STOP_VARIANTS = {"ensemble (auto)": {}, "stop on plain cross-entropy": {"stop_on_plain": True}}
+# Classification: what the trees see and the network does not (eighth session). "integers also as
+# categories": each integer-valued numeric column with at least 3 distinct values and at least 10 rows
+# a value (counts, codes, ids stored as numbers) gets a categorical copy beside it, so the network can
+# learn a value's own effect as a tree's split does. "quantile": numeric columns through scikit-learn's
+# QuantileTransformer (normal output) before the network, so heavy tails (word counts, visits) keep
+# their order instead of meeting the smooth clip at +-3. Both fitted on the training fold only.
+CLASSIFIER_INPUT_VARIANTS = {"ensemble (auto)": {}, "integers also as categories": {"pre": "integer_categories"},
+                             "quantile": {"pre": "quantile"}}
 VARIANT_SETS = {"network": VARIANTS, "batch": BATCH_VARIANTS, "large-batch": LARGE_BATCH_VARIANTS,
                 "patience": PATIENCE_VARIANTS, "regression-budget": REGRESSION_BUDGET_VARIANTS,
                 "finish": FINISH_VARIANTS, "dropout": DROPOUT_VARIANTS, "linear-skip": LINEAR_SKIP_VARIANTS,
@@ -175,7 +184,8 @@ VARIANT_SETS = {"network": VARIANTS, "batch": BATCH_VARIANTS, "large-batch": LAR
                 "small-budget": SMALL_BUDGET_VARIANTS, "small-dropout": SMALL_DROPOUT_VARIANTS,
                 "small-above": SMALL_ABOVE_VARIANTS, "early-stopping-below": EARLY_STOPPING_BELOW_VARIANTS,
                 "mid-ensemble": MID_ENSEMBLE_VARIANTS, "regression-below": REGRESSION_BELOW_VARIANTS,
-                "classifier-ensemble": CLASSIFIER_ENSEMBLE_VARIANTS, "classifier-stop": CLASSIFIER_STOP_VARIANTS}
+                "classifier-ensemble": CLASSIFIER_ENSEMBLE_VARIANTS, "classifier-stop": CLASSIFIER_STOP_VARIANTS,
+                "classifier-input": CLASSIFIER_INPUT_VARIANTS}
 # Variant sets that concern one task only.
 VARIANT_TASK = {"regression-budget": "regression", "regression-patience": "regression",
                 "classifier-patience": "classification", "label-smoothing": "classification",
@@ -183,7 +193,8 @@ VARIANT_TASK = {"regression-budget": "regression", "regression-patience": "regre
                 "regression-ensemble": "regression", "small-dropout": "classification",
                 "small-above": "classification", "early-stopping-below": "classification",
                 "mid-ensemble": "classification", "regression-below": "regression",
-                "classifier-ensemble": "classification", "classifier-stop": "classification"}
+                "classifier-ensemble": "classification", "classifier-stop": "classification",
+                "classifier-input": "classification"}
 FULL = next(iter(VARIANTS))
 
 
@@ -196,6 +207,48 @@ def _stop_on_plain():
             super().__init__(monitor="val_plain_ce" if monitor == "val_loss" else monitor, mode="min", **kwargs)
 
     return StopOnPlain
+
+
+def _pre(kind: str):
+    """The preprocessing step of a ``classifier-input`` variant, fitted on the training fold."""
+    import pandas as pd
+    from sklearn.base import BaseEstimator, TransformerMixin
+    from sklearn.preprocessing import QuantileTransformer
+
+    class IntegerCategories(TransformerMixin, BaseEstimator):
+        def fit(self, X, y=None):
+            self.columns_ = {}
+            for c in X.columns:
+                col = X[c]
+                if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+                    continue
+                v = col.dropna().to_numpy("float64")
+                values = np.unique(v)
+                if len(values) >= 3 and len(v) >= 10 * len(values) and np.all(values == np.round(values)):
+                    self.columns_[c] = values
+            return self
+
+        def transform(self, X):
+            X = X.copy()
+            for c, values in self.columns_.items():
+                X[f"{c}__value"] = pd.Categorical(X[c], categories=values)
+            return X
+
+    class Quantile(TransformerMixin, BaseEstimator):
+        def fit(self, X, y=None):
+            self.numeric_ = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])
+                             and not pd.api.types.is_bool_dtype(X[c]) and X[c].nunique() > 2]
+            self.q_ = QuantileTransformer(output_distribution="normal", n_quantiles=min(1000, len(X)),
+                                          random_state=0).fit(X[self.numeric_].to_numpy("float64"))
+            return self
+
+        def transform(self, X):
+            X = X.copy()
+            if self.numeric_:
+                X[self.numeric_] = self.q_.transform(X[self.numeric_].to_numpy("float64"))
+            return X
+
+    return {"integer_categories": IntegerCategories, "quantile": Quantile}[kind]()
 
 
 def run(rows: int, seeds=(0, 1), variants=VARIANTS, min_rows: int = 0, task: str | None = None) -> dict:
@@ -235,7 +288,12 @@ def run(rows: int, seeds=(0, 1), variants=VARIANTS, min_rows: int = 0, task: str
                     ce = keras.metrics.CategoricalCrossentropy if multiclass else keras.metrics.BinaryCrossentropy
                     params["metrics"] = [ce(name="plain_ce")]
                     keras.callbacks.EarlyStopping = _stop_on_plain()
+                pre = params.pop("pre", None)
                 est = (KerasClassifier if classify else KerasRegressor)(random_state=0, **params)
+                if pre is not None:
+                    from sklearn.pipeline import make_pipeline
+
+                    est = make_pipeline(_pre(pre), est)
                 if scale is not None:  # the embedding's spread is no estimator parameter: set it for this run
                     _budget.frequency_scale = lambda *args: scale
                 try:
