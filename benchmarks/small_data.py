@@ -37,6 +37,7 @@ Usage::
     python benchmarks/small_data.py --rows 1000000 --variants classifier-ensemble  # the regressor's ensemble choices
     python benchmarks/small_data.py --rows 1000000 --variants classifier-stop  # stop on the unsmoothed loss
     python benchmarks/small_data.py --rows 1000000 --variants classifier-input  # integers as categories; quantiles
+    python benchmarks/small_data.py --rows 1000000 --variants regression-input  # log1p of long-tailed columns
 """
 
 from __future__ import annotations
@@ -178,6 +179,9 @@ CLASSIFIER_STOP_VARIANTS = {"ensemble (auto)": {}, "stop on plain cross-entropy"
 CLASSIFIER_INPUT_VARIANTS = {"ensemble (auto)": {}, "integers also as categories": {"pre": "integer_categories"},
                              "quantile": {"pre": "quantile"}, "log1p, skewed": {"pre": "log1p_skewed"},
                              "log1p, non-negative": {"pre": "log1p"}}
+# The two log1p rules in regression (the selection half's count-heavy sets are regression sets).
+REGRESSION_INPUT_VARIANTS = {"ensemble (auto)": {}, "log1p, skewed": {"pre": "log1p_skewed"},
+                             "log1p, non-negative": {"pre": "log1p"}}
 VARIANT_SETS = {"network": VARIANTS, "batch": BATCH_VARIANTS, "large-batch": LARGE_BATCH_VARIANTS,
                 "patience": PATIENCE_VARIANTS, "regression-budget": REGRESSION_BUDGET_VARIANTS,
                 "finish": FINISH_VARIANTS, "dropout": DROPOUT_VARIANTS, "linear-skip": LINEAR_SKIP_VARIANTS,
@@ -189,7 +193,7 @@ VARIANT_SETS = {"network": VARIANTS, "batch": BATCH_VARIANTS, "large-batch": LAR
                 "small-above": SMALL_ABOVE_VARIANTS, "early-stopping-below": EARLY_STOPPING_BELOW_VARIANTS,
                 "mid-ensemble": MID_ENSEMBLE_VARIANTS, "regression-below": REGRESSION_BELOW_VARIANTS,
                 "classifier-ensemble": CLASSIFIER_ENSEMBLE_VARIANTS, "classifier-stop": CLASSIFIER_STOP_VARIANTS,
-                "classifier-input": CLASSIFIER_INPUT_VARIANTS}
+                "classifier-input": CLASSIFIER_INPUT_VARIANTS, "regression-input": REGRESSION_INPUT_VARIANTS}
 # Variant sets that concern one task only.
 VARIANT_TASK = {"regression-budget": "regression", "regression-patience": "regression",
                 "classifier-patience": "classification", "label-smoothing": "classification",
@@ -198,7 +202,7 @@ VARIANT_TASK = {"regression-budget": "regression", "regression-patience": "regre
                 "small-above": "classification", "early-stopping-below": "classification",
                 "mid-ensemble": "classification", "regression-below": "regression",
                 "classifier-ensemble": "classification", "classifier-stop": "classification",
-                "classifier-input": "classification"}
+                "classifier-input": "classification", "regression-input": "regression"}
 FULL = next(iter(VARIANTS))
 
 
