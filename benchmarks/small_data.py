@@ -224,7 +224,7 @@ def _stop_on_plain():
 
 
 def _pre(kind: str):
-    """The preprocessing step of a ``classifier-input`` or ``regression-input`` variant (fitted on the training fold)."""
+    """The preprocessing step of a ``classifier-input`` / ``regression-input`` variant (fitted on a training fold)."""
     import pandas as pd
     from sklearn.base import BaseEstimator, TransformerMixin
     from sklearn.preprocessing import QuantileTransformer
