@@ -350,13 +350,16 @@ def test_groups_column_keeps_each_group_in_one_fold(capsys, grouped_csv):
     assert not train_ads & test_ads and len(test_ads) == 6 and len(X_test) == 24
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--groups", "nope"], "--groups column 'nope' is not in"),
-    (["--groups", "label"], "is the target"),
-    (["--groups", "ad", "--cv", "31"], "more folds than the 30 groups of --groups ad"),
+@pytest.mark.parametrize("command, argv, message", [
+    ("compare", ["--groups", "nope"], "--groups column 'nope' is not in"),
+    ("compare", ["--groups", "label"], "is the target"),
+    ("compare", ["--groups", "ad", "--cv", "31"], "more folds than the 30 groups of --groups ad"),
+    # 0.98 of 120 rows leaves 2 to train on, but 0.98 of 30 groups, rounded up as GroupShuffleSplit
+    # rounds it, is all 30
+    ("explain", ["--groups", "ad", "--test-size", "0.98"], "leaves no group to train on (30 groups"),
 ])
-def test_groups_usage_errors(capsys, grouped_csv, argv, message):
-    code, out, err = run(capsys, "compare", "--dataset", grouped_csv, "--target", "label", *argv)
+def test_groups_usage_errors(capsys, grouped_csv, command, argv, message):
+    code, out, err = run(capsys, command, "--dataset", grouped_csv, "--target", "label", *argv)
     assert code == 2 and message in err and out == ""
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ..report._settings import Settings
 from ..report._workflow import build_models, run_compare
 from ._errors import PROG, DataError, MissingDependency, UsageError
@@ -37,8 +39,8 @@ def check_folds(dataset, settings: Settings, *, what: str = "--cv") -> None:
         largest = int(np.bincount(dataset.y).max())
         if settings.cv > largest:
             raise UsageError(f"{what} {settings.cv} is more folds than the {largest} rows of the largest class.")
-    if dataset.groups is not None and settings.cv > len(np.unique(dataset.groups)):
-        raise UsageError(f"{what} {settings.cv} is more folds than the {len(np.unique(dataset.groups))} groups "
+    if dataset.groups is not None and settings.cv > dataset.n_groups:
+        raise UsageError(f"{what} {settings.cv} is more folds than the {dataset.n_groups} groups "
                          f"of --groups {dataset.groups_name}.")
 
 
@@ -47,14 +49,10 @@ def check_split(dataset, settings: Settings) -> None:
     n_test = int(round(settings.test_size * n))
     if n_test < 1 or n - n_test < 2:
         raise UsageError(f"--test-size {settings.test_size} leaves no rows to test or train on ({n} rows).")
-    if dataset.groups is not None:
-        import numpy as np
-
-        n_groups = len(np.unique(dataset.groups))
-        n_test = int(np.ceil(settings.test_size * n_groups))
-        if n_groups - n_test < 1:
-            raise UsageError(f"--test-size {settings.test_size} leaves no group to train on ({n_groups} groups "
-                             f"of --groups {dataset.groups_name}).")
+    if dataset.groups is not None and dataset.n_groups - math.ceil(settings.test_size * dataset.n_groups) < 1:
+        # GroupShuffleSplit's test side: the share of groups, rounded up
+        raise UsageError(f"--test-size {settings.test_size} leaves no group to train on ({dataset.n_groups} groups "
+                         f"of --groups {dataset.groups_name}).")
 
 
 def say_missing_libraries(settings: Settings) -> None:

@@ -135,10 +135,10 @@ def _folds(X: Any, y: Any, groups: Any, cv: Any, task: str, target_type: str,
     stratify = task == "classification" and target_type in _CLASSIFICATION_TARGETS
     if not isinstance(n_repeats, numbers.Integral) or isinstance(n_repeats, bool) or n_repeats < 1:
         raise ValueError(f"n_repeats must be a positive integer; got {n_repeats!r}.")
-    if (cv is None or isinstance(cv, numbers.Integral)) and groups is not None:
-        return _group_folds(X, y, groups, 5 if cv is None else int(cv), stratify, random_state, int(n_repeats))
     if cv is None or isinstance(cv, numbers.Integral):
         n_splits = 5 if cv is None else int(cv)
+        if groups is not None:
+            return _group_folds(X, y, groups, n_splits, stratify, random_state, int(n_repeats))
         if n_repeats > 1:
             cls = RepeatedStratifiedKFold if stratify else RepeatedKFold
             splitter = cls(n_splits=n_splits, n_repeats=int(n_repeats), random_state=random_state)

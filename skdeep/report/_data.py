@@ -85,6 +85,11 @@ class Dataset:
     groups_name: str | None = None
 
     @property
+    def n_groups(self) -> int:
+        """Distinct groups of ``--groups`` (0 without groups)."""
+        return 0 if self.groups is None else len(np.unique(self.groups))
+
+    @property
     def n_classes(self) -> int:
         return len(self.class_names) if self.class_names is not None else 0
 
