@@ -234,6 +234,7 @@ class BaseKerasEstimator(BaseEstimator):
         Xe = self._network_input(X)
         y_enc = self.target_encoder_.transform(y)  # floats in the network's dtype
         if epochs == 0:  # initialize(): built and compiled, not trained
+            self._after_training(Xe, y, sw, full_fit=False)
             return self
         data = self._train_data(Xe, y_enc, sw, y)
         history = self._train(data, self.budget_.epochs if epochs is None else epochs)
@@ -243,7 +244,11 @@ class BaseKerasEstimator(BaseEstimator):
             extra = _budget.final_phase_epochs(self.finish_on_all_rows, history.get("val_loss", []))
             if extra:
                 self._train(_engine.TrainData(Xe, y_enc, sw), extra, final_phase=True)
+        self._after_training(Xe, y, sw, full_fit=epochs is None)
         return self
+
+    def _after_training(self, Xe, y, sw, *, full_fit: bool) -> None:
+        """Hook: what the trained network's outputs on its training rows decide (``full_fit``: a whole fit)."""
 
     def _resolve_budget(self, n_samples: int, features: FeatureEncoder, ensemble: bool) -> _budget.Budget:
         return _budget.resolve(n_samples, batch_size=self.batch_size, epochs=self.epochs,
@@ -368,9 +373,14 @@ class BaseKerasEstimator(BaseEstimator):
     @_state.keras_names_kept()  # a first predict traces a forward function
     @_state.tensorflow_left_unloaded()
     def _network_outputs(self, X) -> np.ndarray:
+        Xe = self._encoded(X)  # checks fitted first
+        return _engine.predict(self.model_, Xe)
+
+    def _encoded(self, X):
+        """``X`` checked against the fit and encoded for the network (checks fitted first)."""
         check_is_fitted(self)
         X, _ = self._validate_X(X, reset=False)
-        return _engine.predict(self.model_, self._network_input(X))
+        return self._network_input(X)
 
     def _network_input(self, X):
         """The encoded ``X`` in the network's dtype, checked as the network will read it.

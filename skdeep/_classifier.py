@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_sample_weight
 
+from . import _engine, _retrieval, _state
 from ._base import BaseKerasEstimator
 from ._compat import Interval, StrOptions
 from ._compile import DEFAULT_LOSS, wants_one_hot
@@ -106,6 +107,21 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
     label_smoothing : float, default=0.1
         Smoothing of the cross-entropy's targets (binary and multiclass); 0 turns
         it off, for probabilities that are not pulled away from 0 and 1.
+    retrieval : "auto" or bool, default="auto"
+        After training, let each row's nearest training rows in the network's last
+        hidden layer vote on its class, blended into the network's probabilities:
+        ``(1 - w) * p + w * vote``. The number of neighbours (5 to 50) and ``w`` (0.1
+        to 1) are chosen on the training rows by ROC AUC, comparing the network's
+        in-sample probabilities with left-out votes; where no blend beats the network
+        there, none is used (``retrieval_.weight_`` is 0). A tree model memorises
+        rows that recur (one patient's, one community's, repeated rows); the vote
+        gives the network such a memory. "auto": on for the built-in network from 500
+        to 20,000 training rows of dense input (binary and multiclass targets); True:
+        at any size (the memory a sample of at most 20,000 rows); False: off. The
+        memory (the rows' hidden activations, e.g. 128 floats a row, and their classes)
+        is kept, and saved with the estimator, only with a blend. Chosen by a rule
+        frozen before its test (benchmarks/retrieval.py, benchmarks/RESULTS.md
+        "Round sixteen").
     categorical_features : "from_dtype", None, list or boolean mask, default="from_dtype"
         Categorical columns: from a DataFrame's dtypes (``category``, ``object``,
         string), none, or given by names, indices or a mask. They are one-hot
@@ -200,6 +216,9 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         ``n_ensemble`` with "auto" resolved, likewise.
     learning_rate_ : float or None
         ``learning_rate`` with "auto" resolved, likewise.
+    retrieval_ : Retrieval or None
+        The neighbour vote (``n_neighbors_``, ``weight_``; ``weight_`` 0 where no
+        blend won), or None where ``retrieval`` left it off.
 
     See Also
     --------
@@ -241,6 +260,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         callbacks=None,
         class_weight=None,
         label_smoothing=DEFAULT_LABEL_SMOOTHING,
+        retrieval="auto",
         categorical_features="from_dtype",
         numeric_transform="robust",
         numeric_embedding=DEFAULT_EMBEDDING,
@@ -270,11 +290,13 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         )
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
+        self.retrieval = retrieval
 
     _parameter_constraints = {
         **BaseKerasEstimator._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "retrieval": [StrOptions({"auto"}), "boolean"],
     }
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -343,10 +365,39 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         """
         return self._fit(X, y, None, reset=True, epochs=0)
 
+    def _after_training(self, Xe, y, sw, *, full_fit: bool) -> None:
+        # A fresh neighbour vote for every whole fit (the network changed); none after
+        # initialize() or partial_fit, whose rows are one chunk of the data.
+        self.retrieval_ = None
+        if not (full_fit and self._retrieval_wanted(len(sw))):
+            return
+        enc = self.target_encoder_
+        proba = enc.proba(_engine.predict(self.model_, Xe))
+        hidden = _engine.predict(_retrieval.representation_model(self.model_), Xe)
+        codes = enc.indices(y)
+        self.retrieval_ = _retrieval.Retrieval().fit(
+            hidden, codes, np.eye(len(enc.classes_), dtype=np.float32)[codes], sw, proba,
+            random_state=self._seed_)
+
+    def _retrieval_wanted(self, n_rows: int) -> bool:
+        if (self.retrieval is False or self.model is not None or self.target_encoder_.task_ == "multilabel"
+                or _retrieval.representation_layer(self.model_) is None):
+            return False
+        if isinstance(self.retrieval, str):  # "auto": dense rows of the sizes where the rule was measured
+            return _retrieval.MIN_ROWS <= n_rows <= _retrieval.MAX_ROWS and not self.feature_encoder_.sparse_
+        return bool(self.retrieval)
+
+    @_state.keras_names_kept()  # a first predict traces a forward function
+    @_state.tensorflow_left_unloaded()
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes) (per label for multilabel)."""
-        outputs = self._network_outputs(X)  # checks fitted first
-        return self.target_encoder_.proba(outputs)
+        Xe = self._encoded(X)  # checks fitted first
+        proba = self.target_encoder_.proba(_engine.predict(self.model_, Xe))
+        retrieval = getattr(self, "retrieval_", None)  # absent from estimators saved before it existed
+        if retrieval is not None and retrieval.weight_:
+            hidden = _engine.predict(_retrieval.representation_model(self.model_), Xe)
+            proba = retrieval.blend(hidden, proba)
+        return proba
 
     def predict(self, X) -> np.ndarray:
         """Predicted labels, in the type of the labels seen at fit."""

@@ -37,6 +37,7 @@ _OWN_TYPES = (
     "skdeep._targets.RegressorTargetEncoder",
     "skdeep._features.FeatureEncoder",
     "skdeep._budget.Budget",
+    "skdeep._retrieval.Retrieval",
 )
 # The only members that may hold networks: no other name (an .h5, a path out of the folder) is loaded.
 _NETWORK = re.compile(r"networks/(?:0|[1-9][0-9]*)\.keras")

@@ -85,12 +85,17 @@ class ClassifierTargetEncoder(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         if self.task_ == "multilabel":
             return np.asarray(y, dtype=self.dtype)
-        codes = self._labels.transform(np.ravel(y))  # raises on unseen labels
+        codes = self.indices(y)  # raises on unseen labels
         if self.one_hot_:
             return np.eye(len(self.classes_), dtype=self.dtype)[codes]
         if self.task_ == "binary" and self.n_outputs_ == 1:
             return codes.astype(self.dtype)[:, None]
         return codes.astype("int32")  # class indices, for a sparse loss
+
+    def indices(self, y) -> np.ndarray:
+        """Class labels -> their columns in ``predict_proba`` (binary and multiclass targets)."""
+        check_is_fitted(self)
+        return self._labels.transform(np.ravel(y))
 
     def proba(self, outputs: np.ndarray) -> np.ndarray:
         """Network outputs -> ``predict_proba`` (float64, rows summing to 1)."""

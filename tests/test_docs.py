@@ -35,7 +35,7 @@ def test_classifier_only_parameters_are_said_to_be():
     rows = _parameter_rows()
     only = set(inspect.signature(KerasClassifier.__init__).parameters) - set(
         inspect.signature(KerasRegressor.__init__).parameters)
-    assert only == {"class_weight", "label_smoothing"}
+    assert only == {"class_weight", "label_smoothing", "retrieval"}
     assert all(rows[name].startswith("Classifier only") for name in only)
     intro = DOC.read_text(encoding="utf-8").split("\n## Parameters", 1)[1].split("###", 1)[0]
     assert all(f"`{name}`" in intro for name in only)
