@@ -116,8 +116,8 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         there, none is used (``retrieval_.weight_`` is 0). A tree model memorises
         rows that recur (one patient's, one community's, repeated rows); the vote
         gives the network such a memory. "auto": on for the built-in network from 500
-        to 20,000 training rows of dense input (binary and multiclass targets); True:
-        at any size (the memory a sample of at most 20,000 rows); False: off. The
+        to 10,000 training rows of dense input (binary and multiclass targets); True:
+        at any size (the memory a sample of at most 10,000 rows); False: off. The
         memory (the rows' hidden activations, e.g. 128 floats a row, and their classes)
         is kept, and saved with the estimator, only with a blend. Chosen by a rule
         frozen before its test (benchmarks/retrieval.py, benchmarks/RESULTS.md

@@ -9,7 +9,7 @@ from sklearn.metrics import roc_auc_score
 
 import skdeep
 from skdeep import KerasClassifier
-from skdeep._retrieval import MAX_ROWS, Retrieval
+from skdeep._retrieval import Retrieval
 
 
 def entities(n_entities=80, rows_each=10, seed=0):
@@ -81,7 +81,6 @@ def test_memory_is_bounded(monkeypatch):
     y = (h[:, 0] > 0).astype(int)
     r = Retrieval().fit(h, y, np.eye(2)[y], np.ones(800), np.full((800, 2), 0.5), random_state=0)
     assert len(r.memory_) == 300
-    assert MAX_ROWS == 20_000
 
 
 def test_multiclass_vote():
@@ -159,3 +158,17 @@ def test_explained_as_predict_proba_gives_it(recurring):
         Explainer(blended, X[~test][:50], method="deep")
     with pytest.raises(ValueError, match="retrieval=False"):
         Explainer(blended, X[~test][:50], output="raw")
+
+
+def test_its_roc_auc_is_scikit_learns():
+    from skdeep._retrieval import _score
+
+    rng = np.random.default_rng(4)
+    y2, y3 = rng.integers(0, 2, 300), rng.integers(0, 3, 300)
+    p2 = np.round(rng.random(300), 2)  # ties, counted half
+    p2 = np.stack([1 - p2, p2], axis=1)
+    p3 = rng.dirichlet(np.ones(3), 300)
+    ones, weights = np.ones(300), rng.random(300)
+    assert _score(y2, p2, ones) == pytest.approx(roc_auc_score(y2, p2[:, 1]), abs=1e-12)
+    assert _score(y3, p3, ones) == pytest.approx(roc_auc_score(y3, p3, multi_class="ovr"), abs=1e-12)
+    assert _score(y2, p2, weights) == pytest.approx(roc_auc_score(y2, p2[:, 1], sample_weight=weights))
