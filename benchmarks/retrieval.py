@@ -30,6 +30,7 @@ Usage::
     python benchmarks/retrieval.py --pool new
     python benchmarks/retrieval.py --table
     python benchmarks/retrieval.py --time      # fit and predict time with the vote and without
+    python benchmarks/retrieval.py --variants  # the other ways of choosing tried on the pool
 """
 
 from __future__ import annotations
@@ -162,6 +163,106 @@ def time_it(sources: list[str]) -> None:
               f"{pred_off * 1e3:.0f} ms", flush=True)
 
 
+VARIANTS_CACHE = HERE / "retrieval_variants.json"
+FIXED = {"fixed: hidden layer, k 20, w 0.2": ("hidden", 20, 0.2),
+         "fixed: scaled input, k 10, w 0.2": ("input", 10, 0.2)}
+# chosen on: (rows, criterion, spaces)
+CHOSEN = {
+    "held-out split, log-loss": ("held-out", "log-loss", ("input", "hidden")),
+    "held-out split, ROC AUC": ("held-out", "roc_auc", ("input", "hidden")),
+    "training rows, log-loss": ("training", "log-loss", ("input", "hidden")),
+    "training rows, ROC AUC, input or hidden": ("training", "roc_auc", ("input", "hidden")),
+    "training rows, ROC AUC, hidden (the rule)": ("training", "roc_auc", ("hidden",)),
+}
+
+
+def variants(source: str) -> list:
+    """The ways of choosing ``k`` and ``w`` tried on the development pool, measured on the same fits.
+
+    Spaces: the scaled input (``tabular_input``'s output) and the last hidden layer.
+    Chosen on the held-out split: the network's probabilities on the tenth of the
+    training fold early stopping held out, votes from the other nine tenths. On the
+    training rows: as the frozen rule. A choice that beats the network nowhere keeps it.
+    """
+    import keras
+    from sklearn.metrics import log_loss, roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    from skdeep import KerasClassifier
+    from skdeep._splits import stratified_split
+
+    def score(criterion, y, p):  # higher is better
+        return roc_auc_score(y, p) if criterion == "roc_auc" else -log_loss(y, np.clip(p, 1e-6, 1 - 1e-6))
+
+    X, y, _ = _load(source)
+    y = (y == np.unique(y)[-1]).astype(int)
+    folds = []
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(X, y):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            clf = KerasClassifier(random_state=0, retrieval=False).fit(X.iloc[train], y[train])
+        layers = [layer.name for layer in clf.model_.layers]
+        spaces = {"hidden": [n for n in layers if n.startswith("hidden_")][-1]}
+        if "tabular_input" in layers:
+            spaces["input"] = "tabular_input"
+        net = keras.Model(clf.model_.inputs, [clf.model_.output] + [clf.model_.get_layer(n).output
+                                                                    for n in spaces.values()])
+
+        def outputs(rows):
+            Xv, _ = clf._validate_X(X.iloc[rows], reset=False)
+            out = [np.asarray(a) for a in net.predict(np.asarray(clf._network_input(Xv)), verbose=0,
+                                                       batch_size=4096)]
+            return out[0][:, -1], {s: (a.mean(axis=1) if a.ndim == 3 else a) for s, a in zip(spaces, out[1:])}
+
+        (p_tr, h_tr), (p_te, h_te) = outputs(train), outputs(test)
+        ytr = y[train]
+        split = clf.budget_.validation_split
+        tr, va = (stratified_split(np.arange(len(ytr)), test_size=split, random_state=clf._seed_ % (2**31),
+                                   stratify=ytr) if split else (None, None))
+        votes = {s: {"test": _neighbour_rates(h_tr[s], ytr, h_te[s]),
+                     "training": _neighbour_rates(h_tr[s], ytr),
+                     "held-out": _neighbour_rates(h_tr[s][tr], ytr[tr], h_tr[s][va]) if split else None}
+                 for s in spaces}
+        record = {"network": roc_auc_score(y[test], p_te)}
+        for name, (space, k, w) in FIXED.items():
+            if space in votes:
+                record[name] = roc_auc_score(y[test], (1 - w) * p_te + w * votes[space]["test"][k])
+        for name, (rows, criterion, allowed) in CHOSEN.items():
+            if rows == "held-out" and not split:
+                record[name] = record["network"]
+                continue
+            target, p = (ytr[va], p_tr[va]) if rows == "held-out" else (ytr, p_tr)
+            best, choice = score(criterion, target, p), None
+            for s in (s for s in allowed if s in votes):
+                for k, vote in votes[s][rows].items():
+                    for w in WS:
+                        value = score(criterion, target, (1 - w) * p + w * vote)
+                        if value > best:
+                            best, choice = value, (s, k, w)
+            blend = p_te if choice is None else (
+                (1 - choice[2]) * p_te + choice[2] * votes[choice[0]]["test"][choice[1]])
+            record[name] = roc_auc_score(y[test], blend)
+        folds.append(record)
+        print(source, {k: round(v, 4) for k, v in record.items()}, flush=True)
+    return folds
+
+
+def variants_table(cache: dict) -> str:
+    names = list(FIXED) + list(CHOSEN)
+    changes = {n: [] for n in names}
+    for source in pools()["dev"]:
+        if source in cache:
+            net = np.mean([f["network"] for f in cache[source]])
+            for n in names:
+                changes[n].append(np.mean([f.get(n, f["network"]) for f in cache[source]]) - net)
+    lines = [f"#### choosing k and w ({len(changes[names[0]])} data sets of the pool, 5 folds, ROC AUC)", "",
+             "| choice | mean change | better / worse (by 0.0005) |", "|---|---|---|"]
+    for n, c in changes.items():
+        c = np.array(c)
+        lines.append(f"| {n} | {c.mean():+.4f} | {np.sum(c > 0.0005)} / {np.sum(c < -0.0005)} |")
+    return "\n".join(lines)
+
+
 def table(cache: dict) -> str:
     lines = []
     for pool, sources in pools().items():
@@ -187,11 +288,22 @@ def main(argv=None) -> int:
     ap.add_argument("--pool", choices=["dev", "new"])
     ap.add_argument("--datasets", nargs="*")
     ap.add_argument("--table", action="store_true")
+    ap.add_argument("--variants", action="store_true",
+                    help="the ways of choosing k and w tried on the development pool (retrieval_variants.json)")
     ap.add_argument("--time", nargs="*", metavar="DATASET",
                     help="time the default with and without the vote (breast_cancer or a source such as f:wells)")
     args = ap.parse_args(argv)
     if args.time is not None:
         time_it(args.time or ["breast_cancer", "f:wells", "t:mlc_churn", "f:lending_club"])
+        return 0
+    if args.variants:
+        cache = json.loads(VARIANTS_CACHE.read_text()) if VARIANTS_CACHE.exists() else {}
+        for source in ([] if args.table else args.datasets or pools()["dev"]):
+            result = variants(source)
+            cache = json.loads(VARIANTS_CACHE.read_text()) if VARIANTS_CACHE.exists() else {}
+            cache[source] = result
+            VARIANTS_CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True))
+        print(variants_table(cache))
         return 0
     cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
     if not args.table:

@@ -374,10 +374,7 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         enc = self.target_encoder_
         proba = enc.proba(_engine.predict(self.model_, Xe))
         hidden = _engine.predict(_retrieval.representation_model(self.model_), Xe)
-        codes = enc.indices(y)
-        self.retrieval_ = _retrieval.Retrieval().fit(
-            hidden, codes, np.eye(len(enc.classes_), dtype=np.float32)[codes], sw, proba,
-            random_state=self._seed_)
+        self.retrieval_ = _retrieval.Retrieval().fit(hidden, enc.indices(y), sw, proba, random_state=self._seed_)
 
     def _retrieval_wanted(self, n_rows: int) -> bool:
         if (self.retrieval is False or self.model is not None or self.target_encoder_.task_ == "multilabel"

@@ -57,15 +57,16 @@ def _votes(neighbours: np.ndarray, labels: np.ndarray, weights: np.ndarray, k: i
 
 
 def _score(y: np.ndarray, proba: np.ndarray, sample_weight: np.ndarray) -> float:
-    """ROC AUC (one-vs-rest, macro, for more than two classes), as scikit-learn's ``roc_auc_score``."""
-    columns = [1] if proba.shape[1] == 2 else range(proba.shape[1])
+    """ROC AUC, one-vs-rest and averaged over the classes for more than two (scikit-learn's "ovr" macro).
+
+    Classes absent from ``y`` (all their rows of weight 0) are left out rather than failing.
+    """
+    columns = [1] if proba.shape[1] == 2 else [c for c in range(proba.shape[1]) if 0 < np.sum(y == c) < len(y)]
     if np.all(sample_weight == sample_weight[0]):  # the common case, by ranks: 25 scores a fit
         return float(np.mean([_ranked_auc(y == c, proba[:, c]) for c in columns]))
     from sklearn.metrics import roc_auc_score
 
-    if proba.shape[1] == 2:
-        return roc_auc_score(y, proba[:, 1], sample_weight=sample_weight)
-    return roc_auc_score(y, proba, multi_class="ovr", sample_weight=sample_weight)
+    return float(np.mean([roc_auc_score(y == c, proba[:, c], sample_weight=sample_weight) for c in columns]))
 
 
 def _ranked_auc(positive: np.ndarray, score: np.ndarray) -> float:
@@ -100,23 +101,24 @@ class Retrieval:
     >>> h = rng.normal(size=(600, 4)).astype("float32")
     >>> y = (h[:, 0] > 0).astype(int)
     >>> flat = np.full((600, 2), 0.5)  # a network that learned nothing
-    >>> r = Retrieval().fit(h, y, np.eye(2)[y], np.ones(600), flat)
+    >>> r = Retrieval().fit(h, y, np.ones(600), flat)
     >>> r.weight_ > 0
     True
     """
 
-    def fit(self, representation, y, labels, sample_weight, proba, random_state=0) -> "Retrieval":
+    def fit(self, representation, y, sample_weight, proba, random_state=0) -> "Retrieval":
         """Choose ``k`` and the weight on the training rows; keep the memory if a blend wins.
 
-        ``y`` holds class indices, ``labels`` the same one-hot, ``proba`` the network's
-        probabilities for these rows.
+        ``y`` holds class indices (columns of ``proba``), ``proba`` the network's
+        probabilities for these rows; ``random_state`` draws the rows kept beyond ``MAX_ROWS``.
         """
         from sklearn.neighbors import NearestNeighbors
 
         keep = np.flatnonzero(sample_weight > 0)  # rows of weight 0 are not part of the data
         if len(keep) > MAX_ROWS:
             keep = np.sort(np.random.default_rng(random_state).choice(keep, MAX_ROWS, replace=False))
-        h, y, labels, sw, proba = _rows(representation)[keep], y[keep], labels[keep], sample_weight[keep], proba[keep]
+        h, y, sw, proba = _rows(representation)[keep], y[keep], sample_weight[keep], proba[keep]
+        labels = np.eye(proba.shape[1], dtype=np.float32)[y]
         self.n_neighbors_, self.weight_ = 0, 0.0
         self.memory_ = self.labels_ = self.weights_ = None
         ks = [k for k in NEIGHBOURS if k < len(h)]
@@ -136,7 +138,7 @@ class Retrieval:
                 if score > best:
                     best, self.n_neighbors_, self.weight_ = score, k, w
         if self.weight_:
-            self.memory_, self.labels_, self.weights_ = h, labels.astype(np.float32), sw.astype(np.float32)
+            self.memory_, self.labels_, self.weights_ = h, labels, sw.astype(np.float32)
         return self
 
     def blend(self, representation, proba: np.ndarray) -> np.ndarray:

@@ -55,7 +55,7 @@ def test_no_blend_where_the_network_is_right():
     rng = np.random.default_rng(0)
     h = rng.normal(size=(600, 8)).astype("float32")
     y = (h[:, 0] > 0).astype(int)
-    r = Retrieval().fit(h, y, np.eye(2)[y], np.ones(600), np.eye(2)[y] * 0.8 + 0.1)
+    r = Retrieval().fit(h, y, np.ones(600), np.eye(2)[y] * 0.8 + 0.1)
     assert r.weight_ == 0 and r.n_neighbors_ == 0 and r.memory_ is None
     proba = np.full((3, 2), 0.5)
     assert r.blend(h[:3], proba) is proba
@@ -67,7 +67,7 @@ def test_rows_of_weight_zero_are_not_remembered():
     y = (h[:, 0] > 0).astype(int)
     sw = np.ones(700)
     sw[:100] = 0
-    r = Retrieval().fit(h, y, np.eye(2)[y], sw, np.full((700, 2), 0.5))
+    r = Retrieval().fit(h, y, sw, np.full((700, 2), 0.5))
     assert r.weight_ > 0 and len(r.memory_) == 600
     np.testing.assert_array_equal(r.memory_, h[100:])
 
@@ -79,7 +79,7 @@ def test_memory_is_bounded(monkeypatch):
     rng = np.random.default_rng(2)
     h = rng.normal(size=(800, 4)).astype("float32")
     y = (h[:, 0] > 0).astype(int)
-    r = Retrieval().fit(h, y, np.eye(2)[y], np.ones(800), np.full((800, 2), 0.5), random_state=0)
+    r = Retrieval().fit(h, y, np.ones(800), np.full((800, 2), 0.5), random_state=0)
     assert len(r.memory_) == 300
 
 
@@ -87,7 +87,7 @@ def test_multiclass_vote():
     rng = np.random.default_rng(3)
     h = rng.normal(size=(600, 4)).astype("float32")
     y = np.digitize(h[:, 0], [-0.5, 0.5])  # three classes
-    r = Retrieval().fit(h, y, np.eye(3)[y], np.ones(600), np.full((600, 3), 1 / 3))  # one-vs-rest ROC AUC
+    r = Retrieval().fit(h, y, np.ones(600), np.full((600, 3), 1 / 3))  # one-vs-rest ROC AUC
     assert r.weight_ > 0 and r.labels_.shape == (600, 3)
     np.testing.assert_allclose(r.blend(h[:5], np.full((5, 3), 1 / 3)).sum(axis=1), 1.0, rtol=1e-6)
     X, y = entities(seed=3)
@@ -172,3 +172,7 @@ def test_its_roc_auc_is_scikit_learns():
     assert _score(y2, p2, ones) == pytest.approx(roc_auc_score(y2, p2[:, 1]), abs=1e-12)
     assert _score(y3, p3, ones) == pytest.approx(roc_auc_score(y3, p3, multi_class="ovr"), abs=1e-12)
     assert _score(y2, p2, weights) == pytest.approx(roc_auc_score(y2, p2[:, 1], sample_weight=weights))
+    assert _score(y3, p3, weights) == pytest.approx(roc_auc_score(y3, p3, multi_class="ovr", sample_weight=weights))
+    # a class without rows (all of weight 0) is left out, not an error
+    assert _score(np.where(y3 == 2, 0, y3), p3, ones) == pytest.approx(
+        np.mean([roc_auc_score(y3 != 1, p3[:, 0]), roc_auc_score(y3 == 1, p3[:, 1])]))
