@@ -384,16 +384,17 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
             return _retrieval.MIN_ROWS <= n_rows <= _retrieval.MAX_ROWS and not self.feature_encoder_.sparse_
         return bool(self.retrieval)
 
-    @_state.keras_names_kept()  # a first predict traces a forward function
-    @_state.tensorflow_left_unloaded()
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes) (per label for multilabel)."""
-        Xe = self._encoded(X)  # checks fitted first
+        return self._proba(self._encoded(X))  # checks fitted first
+
+    @_state.keras_names_kept()  # a first predict traces a forward function
+    @_state.tensorflow_left_unloaded()
+    def _proba(self, Xe) -> np.ndarray:
+        """Probabilities of encoded rows: the network's, with the neighbour vote blended in where it is."""
         proba = self.target_encoder_.proba(_engine.predict(self.model_, Xe))
-        retrieval = getattr(self, "retrieval_", None)  # absent from estimators saved before it existed
-        if retrieval is not None and retrieval.weight_:
-            hidden = _engine.predict(_retrieval.representation_model(self.model_), Xe)
-            proba = retrieval.blend(hidden, proba)
+        if _retrieval.blends(self):
+            proba = self.retrieval_.blend(_engine.predict(_retrieval.representation_model(self.model_), Xe), proba)
         return proba
 
     def predict(self, X) -> np.ndarray:

@@ -43,6 +43,12 @@ def representation_model(model: keras.Model) -> keras.Model:
     return keras.Model(model.input, representation_layer(model).output, name="skdeep_representation")
 
 
+def blends(estimator) -> bool:
+    """Whether a fitted classifier blends a neighbour vote into its probabilities (``retrieval_``)."""
+    retrieval = getattr(estimator, "retrieval_", None)  # absent from estimators saved before it existed
+    return retrieval is not None and bool(retrieval.weight_)
+
+
 def _rows(representation) -> np.ndarray:
     """One vector per row: an ensemble's members (axis 1) averaged."""
     h = np.asarray(representation, dtype=np.float32)

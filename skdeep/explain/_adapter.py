@@ -187,9 +187,10 @@ class Explainer:
         if method in ("deep", "gradient"):
             if info.kind != "network":
                 return f"{type(info.final).__name__} is not a skdeep network"
-            from ._keras import blended, deep_available
+            from .._retrieval import blends
+            from ._keras import deep_available
 
-            if blended(info.final):
+            if blends(info.final):
                 return "a neighbour vote is blended into its probabilities (retrieval_), which has no gradient"
             return None if deep_available() else "shap's Deep/Gradient explainers need the TensorFlow backend"
         supports = {"tree": _model.tree_supports, "linear": _model.linear_supports}[method]

@@ -22,6 +22,7 @@ from keras import ops
 
 from .. import _compat
 from .._chunks import in_chunks
+from .._retrieval import blends
 from .._state import seeded_numpy
 from ._outputs import EPS, complete_binary, logit
 
@@ -203,7 +204,7 @@ def network_output_function(estimator: Any, output: str, is_classifier: bool, n_
     A binary classifier's single unit is completed with class 0's column, as
     for scikit-learn models (:func:`~skdeep.explain._outputs.complete_binary`).
     """
-    if blended(estimator):
+    if blends(estimator):
         return _blended_output_function(estimator, output)
     network = network_for_output(estimator, output, is_classifier)
 
@@ -216,26 +217,16 @@ def network_output_function(estimator: Any, output: str, is_classifier: bool, n_
     return network_output
 
 
-def blended(estimator: Any) -> bool:
-    """Whether a neighbour vote is blended into the network's probabilities (``retrieval_``)."""
-    retrieval = getattr(estimator, "retrieval_", None)
-    return retrieval is not None and bool(retrieval.weight_)
-
-
 def _blended_output_function(estimator: Any, output: str):
     """Probabilities (or their log-odds) of a network with its neighbour vote, as ``predict_proba`` gives them."""
-    from .._retrieval import representation_model
-
     if output not in ("probability", "log_odds"):
         raise ValueError(
             "output='raw' explains the network's logits, but this classifier blends a neighbour vote into "
             "its probabilities (retrieval_): explain output='probability' or 'log_odds', or fit with "
             "retrieval=False.")
-    hidden = representation_model(estimator.model_)
 
     def blended_output(Z):
-        proba = estimator.target_encoder_.proba(predict_network(estimator.model_, Z))
-        out = estimator.retrieval_.blend(predict_network(hidden, Z).reshape(len(Z), *hidden.output.shape[1:]), proba)
+        out = estimator._proba(np.asarray(Z, dtype=estimator.dtype))  # the rows as the network reads them
         return logit(out) if output == "log_odds" else out
 
     return blended_output
