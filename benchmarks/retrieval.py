@@ -89,30 +89,46 @@ def _neighbour_rates(memory, labels, queries=None) -> dict:
     return {k: labels[idx[:, :k]].mean(axis=1) for k in KS if k <= idx.shape[1]}
 
 
-def run(source: str) -> list:
+def _default_fits(source: str):
+    """Per fold of 5-fold stratified CV: ``(y, train, test, outputs)``, the default network alone fitted.
+
+    ``outputs(rows, layers)`` gives the network's probabilities on ``rows`` and the named
+    layers' activations (an ensemble's members averaged), from one forward pass.
+    """
     import keras
-    from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
     from skdeep import KerasClassifier
 
     X, y, _ = _load(source)
     y = (y == np.unique(y)[-1]).astype(int)
-    folds = []
     for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(X, y):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             # the network alone (the package's own blend, the same rule, is what this measures)
             clf = KerasClassifier(random_state=0, retrieval=False).fit(X.iloc[train], y[train])
-        hidden = [layer.name for layer in clf.model_.layers if layer.name.startswith("hidden_")][-1]
-        both = keras.Model(clf.model_.inputs, [clf.model_.output, clf.model_.get_layer(hidden).output])
 
-        def outputs(rows):
+        def outputs(rows, layers, clf=clf):
+            net = keras.Model(clf.model_.inputs, [clf.model_.output] + [clf.model_.get_layer(n).output
+                                                                        for n in layers])
             Xv, _ = clf._validate_X(X.iloc[rows], reset=False)
-            p, h = both.predict(np.asarray(clf._network_input(Xv)), verbose=0, batch_size=4096)
-            return np.asarray(p)[:, -1], np.asarray(h).mean(axis=1) if np.ndim(h) == 3 else np.asarray(h)
+            out = [np.asarray(a) for a in net.predict(np.asarray(clf._network_input(Xv)), verbose=0,
+                                                       batch_size=4096)]
+            return out[0][:, -1], [a.mean(axis=1) if a.ndim == 3 else a for a in out[1:]]
 
-        (p_tr, h_tr), (p_te, h_te) = outputs(train), outputs(test)
+        yield y, train, test, clf, outputs
+
+
+def _hidden(clf) -> str:
+    return [layer.name for layer in clf.model_.layers if layer.name.startswith("hidden_")][-1]
+
+
+def run(source: str) -> list:
+    from sklearn.metrics import roc_auc_score
+
+    folds = []
+    for y, train, test, clf, outputs in _default_fits(source):
+        (p_tr, (h_tr,)), (p_te, (h_te,)) = outputs(train, [_hidden(clf)]), outputs(test, [_hidden(clf)])
         left_out, rates = _neighbour_rates(h_tr, y[train]), _neighbour_rates(h_tr, y[train], h_te)
         best, choice = roc_auc_score(y[train], p_tr), None
         for k in left_out:
@@ -184,37 +200,20 @@ def variants(source: str) -> list:
     training fold early stopping held out, votes from the other nine tenths. On the
     training rows: as the frozen rule. A choice that beats the network nowhere keeps it.
     """
-    import keras
     from sklearn.metrics import log_loss, roc_auc_score
-    from sklearn.model_selection import StratifiedKFold
 
-    from skdeep import KerasClassifier
     from skdeep._splits import stratified_split
 
     def score(criterion, y, p):  # higher is better
         return roc_auc_score(y, p) if criterion == "roc_auc" else -log_loss(y, np.clip(p, 1e-6, 1 - 1e-6))
 
-    X, y, _ = _load(source)
-    y = (y == np.unique(y)[-1]).astype(int)
     folds = []
-    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(X, y):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            clf = KerasClassifier(random_state=0, retrieval=False).fit(X.iloc[train], y[train])
-        layers = [layer.name for layer in clf.model_.layers]
-        spaces = {"hidden": [n for n in layers if n.startswith("hidden_")][-1]}
-        if "tabular_input" in layers:
+    for y, train, test, clf, outputs in _default_fits(source):
+        spaces = {"hidden": _hidden(clf)}
+        if "tabular_input" in [layer.name for layer in clf.model_.layers]:
             spaces["input"] = "tabular_input"
-        net = keras.Model(clf.model_.inputs, [clf.model_.output] + [clf.model_.get_layer(n).output
-                                                                    for n in spaces.values()])
-
-        def outputs(rows):
-            Xv, _ = clf._validate_X(X.iloc[rows], reset=False)
-            out = [np.asarray(a) for a in net.predict(np.asarray(clf._network_input(Xv)), verbose=0,
-                                                       batch_size=4096)]
-            return out[0][:, -1], {s: (a.mean(axis=1) if a.ndim == 3 else a) for s, a in zip(spaces, out[1:])}
-
-        (p_tr, h_tr), (p_te, h_te) = outputs(train), outputs(test)
+        (p_tr, h_tr), (p_te, h_te) = outputs(train, list(spaces.values())), outputs(test, list(spaces.values()))
+        h_tr, h_te = dict(zip(spaces, h_tr)), dict(zip(spaces, h_te))
         ytr = y[train]
         split = clf.budget_.validation_split
         tr, va = (stratified_split(np.arange(len(ytr)), test_size=split, random_state=clf._seed_ % (2**31),
