@@ -102,7 +102,7 @@ def test_where_the_vote_stays_off(case):
     import keras
 
     X, y = entities()
-    kwargs, fit = {"random_state": 0, "epochs": 3}, None
+    kwargs = {"random_state": 0, "epochs": 3}
     if case == "small":  # "auto" from 500 training rows, where the rule was measured
         X, y = X[:400], y[:400]
     elif case == "off":
@@ -121,7 +121,7 @@ def test_where_the_vote_stays_off(case):
         clf.initialize(X, y)
     else:
         clf.fit(X, y)
-    assert clf.retrieval_ is None, fit
+    assert clf.retrieval_ is None
 
 
 def test_a_refit_replaces_the_vote(recurring):
@@ -130,6 +130,8 @@ def test_a_refit_replaces_the_vote(recurring):
 
     est = clone(blended).set_params(warm_start=True).fit(X[~test], y[~test])
     first = est.retrieval_
+    est.fit(X[~test][:600], y[~test][:600])  # a warm-start fit: chosen again, on this call's rows
+    assert est.retrieval_ is not first and est.retrieval_.weight_ > 0 and len(est.retrieval_.memory_) == 600
     est.partial_fit(X[~test], y[~test])  # the network changed: a stale memory would mislead
     assert first is not None and est.retrieval_ is None
 
