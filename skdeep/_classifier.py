@@ -117,7 +117,8 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         rows that recur (one patient's, one community's, repeated rows); the vote
         gives the network such a memory. "auto": on for the built-in network from 500
         to 10,000 training rows of dense input (binary and multiclass targets); True:
-        at any size (the memory a sample of at most 10,000 rows); False: off. The
+        at any size (the memory a sample of at most 10,000 rows; a ValueError before
+        training with your own ``model``, no hidden layer or a multilabel target); False: off. The
         memory (the rows' hidden activations, e.g. 128 floats a row, and their classes)
         is kept, and saved with the estimator, only with a blend. Chosen by a rule
         frozen before its test (benchmarks/retrieval.py, benchmarks/RESULTS.md
@@ -365,6 +366,19 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         """
         return self._fit(X, y, None, reset=True, epochs=0)
 
+    def _build(self, features, enc, seed: int, shape: dict, held_out: bool):
+        network = super()._build(features, enc, seed, shape, held_out)
+        if isinstance(self.retrieval, str) or not self.retrieval:  # "auto" or off: nothing asked for by name
+            return network
+        # Asked for by name: refuse, before training, what would quietly leave it off.
+        if self.model is not None or _retrieval.representation_layer(network) is None:
+            need = "the built-in network with a hidden layer (model=None, hidden_layer_sizes not ())"
+        elif enc.task_ == "multilabel":
+            need = "a binary or multiclass target, not a multilabel one"
+        else:
+            return network
+        raise ValueError(f"retrieval=True needs {need}; use retrieval='auto' or False.")
+
     def _after_training(self, Xe, y, sw, *, full_fit: bool) -> None:
         # A fresh neighbour vote for every whole fit (the network changed); none after
         # initialize() or partial_fit, whose rows are one chunk of the data.
@@ -377,12 +391,12 @@ class KerasClassifier(ClassifierMixin, BaseKerasEstimator):
         self.retrieval_ = _retrieval.Retrieval().fit(hidden, enc.indices(y), sw, proba, random_state=self._seed_)
 
     def _retrieval_wanted(self, n_rows: int) -> bool:
-        if (self.retrieval is False or self.model is not None or self.target_encoder_.task_ == "multilabel"
+        if (not self.retrieval or self.model is not None or self.target_encoder_.task_ == "multilabel"
                 or _retrieval.representation_layer(self.model_) is None):
-            return False
+            return False  # (True in those cases was refused before training, in _build)
         if isinstance(self.retrieval, str):  # "auto": dense rows of the sizes where the rule was measured
             return _retrieval.MIN_ROWS <= n_rows <= _retrieval.MAX_ROWS and not self.feature_encoder_.sparse_
-        return bool(self.retrieval)
+        return True
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes) (per label for multilabel)."""

@@ -17,6 +17,7 @@ evidence.
 from __future__ import annotations
 
 import re
+import weakref
 
 import keras
 import numpy as np
@@ -29,6 +30,9 @@ WEIGHTS = (0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 MIN_ROWS = 500
 MAX_ROWS = 10_000
 _HIDDEN = re.compile(r"(hidden|activation)_[0-9]+")
+# network -> its representation model, built once: every blended predict reads it, and the engine
+# gives a model that keeps predicting a compiled forward function of its own (weak: goes with the network)
+_representations: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def representation_layer(model: keras.Model):
@@ -38,9 +42,13 @@ def representation_layer(model: keras.Model):
 
 
 def representation_model(model: keras.Model) -> keras.Model:
-    """A model sharing ``model``'s weights that outputs its last hidden layer."""
-    # Named, so building one per call draws on none of Keras's automatic names.
-    return keras.Model(model.input, representation_layer(model).output, name="skdeep_representation")
+    """A model sharing ``model``'s weights that outputs its last hidden layer (one per network)."""
+    representation = _representations.get(model)
+    if representation is None:
+        # Named, so building it draws on none of Keras's automatic names.
+        representation = keras.Model(model.input, representation_layer(model).output, name="skdeep_representation")
+        _representations[model] = representation
+    return representation
 
 
 def blends(estimator) -> bool:
@@ -131,7 +139,7 @@ class Retrieval:
         if not ks or len(np.unique(y)) < 2:
             return self
         n = max(ks) + 1
-        idx = NearestNeighbors(n_neighbors=n).fit(h).kneighbors(h)[1]
+        idx = NearestNeighbors(n_neighbors=n, algorithm="brute").fit(h).kneighbors(h)[1]
         # Leave each row out of its own vote (among exact twins it may not come first).
         own = idx == np.arange(len(h))[:, None]
         drop = np.where(own.any(axis=1), own.argmax(axis=1), n - 1)
@@ -153,7 +161,8 @@ class Retrieval:
             return proba
         from sklearn.neighbors import NearestNeighbors
 
-        nn = NearestNeighbors(n_neighbors=self.n_neighbors_).fit(self.memory_)
+        # brute force: no index to build at every predict (scikit-learn's choice for wide layers too)
+        nn = NearestNeighbors(n_neighbors=self.n_neighbors_, algorithm="brute").fit(self.memory_)
         idx = nn.kneighbors(_rows(representation), return_distance=False)
         vote = _votes(idx, self.labels_, self.weights_, self.n_neighbors_)
         return ((1 - self.weight_) * proba + self.weight_ * vote).astype(proba.dtype, copy=False)

@@ -107,13 +107,11 @@ def test_where_the_vote_stays_off(case):
         X, y = X[:400], y[:400]
     elif case == "off":
         kwargs["retrieval"] = False
-    elif case == "own_model":
+    elif case == "own_model":  # named like the built-in network's layers, still not taken for one
         kwargs["model"] = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4, name="hidden_1"),
                                             keras.layers.Dense(1, activation="sigmoid")])
-        kwargs["retrieval"] = True
     elif case == "multilabel":
         y = np.stack([y, 1 - y], axis=1)
-        kwargs["retrieval"] = True
     clf = KerasClassifier(**kwargs)
     if case == "partial_fit":
         clf.partial_fit(X, y)
@@ -122,6 +120,43 @@ def test_where_the_vote_stays_off(case):
     else:
         clf.fit(X, y)
     assert clf.retrieval_ is None
+
+
+@pytest.mark.parametrize("case", ["own_model", "no_hidden_layer", "multilabel"])
+def test_asked_for_where_it_cannot_be_refuses_before_training(case):
+    import keras
+
+    X, y = entities()
+    kwargs = {"random_state": 0, "epochs": 3, "retrieval": True}
+    if case == "own_model":
+        kwargs["model"] = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4, name="hidden_1"),
+                                            keras.layers.Dense(1, activation="sigmoid")])
+    elif case == "no_hidden_layer":
+        kwargs["hidden_layer_sizes"] = ()
+    else:
+        y = np.stack([y, 1 - y], axis=1)
+    clf = KerasClassifier(**kwargs)
+    with pytest.raises(ValueError, match="retrieval=True needs"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "model_")  # nothing trained, nothing kept
+    clf.set_params(retrieval="auto").fit(X, y)  # the same data and network without it: fine
+
+
+def test_the_representation_is_built_once_and_goes_with_the_network(recurring):
+    import gc
+    import weakref
+
+    from skdeep._retrieval import representation_model
+
+    X, y, test, blended, _ = recurring
+    assert representation_model(blended.model_) is representation_model(blended.model_)
+    blended.predict_proba(X[test])
+    est = KerasClassifier(random_state=0).fit(X[~test], y[~test])
+    est.predict_proba(X[test])
+    network = weakref.ref(est.model_)
+    del est
+    gc.collect()
+    assert network() is None  # the cache holds no network alive
 
 
 def test_a_refit_replaces_the_vote(recurring):
